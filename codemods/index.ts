@@ -1,0 +1,12 @@
+/**
+ * The registry: an explicit list, sorted by id (ESLint's lib/rules/index.js). The order is
+ * also the order in which codemods run and, in fix branches, the order of their commits.
+ */
+import type { Codemod } from "../src/codemod.js";
+import { verifySsl } from "./verify-ssl.js";
+
+export const codemods: readonly Codemod[] = [verifySsl];
+
+export function codemodById(id: string): Codemod | undefined {
+  return codemods.find((c) => c.id === id);
+}

@@ -1,0 +1,223 @@
+/**
+ * verify-ssl: re-enable TLS certificate and hostname verification that the code switched off.
+ */
+import type { Node } from "web-tree-sitter";
+import type { Change, Codemod, Edit, Notice, Safety } from "../src/codemod.js";
+import type { PythonFile } from "../src/python/file.js";
+import { addImport, importBindings, qualifiedName } from "../src/python/imports.js";
+import { removeArgument, removeStatement } from "../src/python/edits.js";
+import { query } from "../src/python/parser.js";
+import { stringValue } from "../src/python/strings.js";
+
+const ID = "verify-ssl";
+
+const NOTE =
+  "If this host uses a private CA, point REQUESTS_CA_BUNDLE / SSL_CERT_FILE (or verify=/cafile=) at its bundle instead of disabling verification.";
+
+/** One combined query: each Query walks the whole tree, so the codemod runs exactly one. */
+const QUERY = `
+(keyword_argument
+  name: (identifier) @kw (#any-of? @kw "verify" "ssl" "verify_ssl" "cert_reqs")
+  value: (_) @kwvalue) @kwarg
+(assignment
+  left: (attribute attribute: (identifier) @attr (#any-of? @attr "verify" "check_hostname" "verify_mode" "_create_default_https_context"))
+  right: (_) @attrvalue) @attrassign
+(assignment
+  left: (subscript value: (_) @envobj subscript: (string) @envkey)
+  right: (_) @envvalue) @envassign
+(call
+  function: [(identifier) @fname (attribute attribute: (identifier) @fname)]
+  (#any-of? @fname "_create_unverified_context" "disable_warnings")) @call
+`;
+
+/** Calls whose `verify=` is TLS verification: requests and httpx (functions, sessions, clients). */
+const HTTP_MODULES = ["requests", "httpx"];
+const AIOHTTP = ["aiohttp"];
+const CREATE_DEFAULT_KWARGS = new Set(["purpose", "cafile", "capath", "cadata"]);
+
+function fromModule(name: string | undefined, modules: readonly string[]): boolean {
+  return !!name && modules.some((m) => name === m || name.startsWith(`${m}.`));
+}
+
+function importsAny(file: PythonFile, modules: readonly string[]): boolean {
+  for (const target of importBindings(file).values()) if (fromModule(target, modules)) return true;
+  return false;
+}
+
+/** Is `call` a requests/httpx (or aiohttp) call? Resolved by import, or a method call in a module importing them. */
+function callFrom(file: PythonFile, call: Node, modules: readonly string[]): boolean {
+  const fn = call.childForFieldName("function");
+  const name = qualifiedName(file, fn);
+  if (name) return fromModule(name, modules);
+  return fn?.type === "attribute" && importsAny(file, modules);
+}
+
+function isName(node: Node): boolean {
+  return node.type === "identifier" || node.type === "attribute";
+}
+
+class Collector {
+  readonly changes: Change[] = [];
+  readonly notices: Notice[] = [];
+  constructor(private readonly file: PythonFile) {}
+
+  change(at: Node, description: string, edits: Edit[], safety: Safety = "review", note = NOTE): void {
+    const { line, column } = this.file.position(at.startIndex);
+    this.changes.push({ codemod: ID, line, column, safety, description, note, edits });
+  }
+
+  notice(at: Node, message: string): void {
+    const { line, column } = this.file.position(at.startIndex);
+    this.notices.push({ codemod: ID, line, column, message });
+  }
+}
+
+function replaceNode(node: Node, text: string): Edit {
+  return { start: node.startIndex, end: node.endIndex, text };
+}
+
+/** `CERT_NONE` → `CERT_REQUIRED`, whether written as "CERT_NONE", ssl.CERT_NONE or an alias. */
+function certRequired(file: PythonFile, value: Node): Edit | "variable" | undefined {
+  if (value.type === "string" && stringValue(value, file.text) === "CERT_NONE") {
+    const raw = file.slice(value);
+    return replaceNode(value, raw.replace("CERT_NONE", "CERT_REQUIRED"));
+  }
+  const name = qualifiedName(file, value);
+  if (name === "ssl.CERT_NONE" && value.type === "attribute") {
+    return replaceNode(value.childForFieldName("attribute")!, "CERT_REQUIRED");
+  }
+  if (name === "ssl.CERT_NONE") return "variable";
+  if (isName(value) && !name?.startsWith("ssl.")) return "variable";
+  return undefined;
+}
+
+function keywordArgument(file: PythonFile, out: Collector, kwarg: Node, kw: string, value: Node): void {
+  const call = kwarg.parent?.parent;
+  if (!call || call.type !== "call") return;
+  if (kw === "cert_reqs") {
+    const fix = certRequired(file, value);
+    if (fix === "variable") out.notice(kwarg, `cert_reqs=${file.slice(value)} is not a literal CERT_NONE; not changed`);
+    else if (fix) out.change(kwarg, "Require a valid certificate (cert_reqs=CERT_REQUIRED)", [fix]);
+    return;
+  }
+  if (kw === "verify") {
+    if (!callFrom(file, call, HTTP_MODULES)) return;
+    if (value.type === "false") out.change(kwarg, "Re-enable certificate verification (verify=True)", [replaceNode(value, "True")]);
+    else if (isName(value) && !/^(ssl|ctx|context|.*_context|.*_ctx|ca_?bundle|.*_ca_.*)$/i.test(value.text)) {
+      out.notice(kwarg, `verify=${value.text} comes from a variable; check that it is never False`);
+    }
+    return;
+  }
+  if (!callFrom(file, call, AIOHTTP)) return;
+  if (kw === "ssl") {
+    if (value.type === "false") out.change(kwarg, "Re-enable certificate verification (ssl=True)", [replaceNode(value, "True")]);
+    return;
+  }
+  // verify_ssl: deprecated in aiohttp; verification is the default once it is gone.
+  if (value.type !== "false") return;
+  const plan = removeArgument(file, kwarg);
+  if (plan.ok) out.change(kwarg, "Remove deprecated verify_ssl=False (aiohttp verifies by default)", plan.edits);
+  else out.notice(kwarg, `verify_ssl=False not removed: ${plan.reason}`);
+}
+
+function attributeAssignment(file: PythonFile, out: Collector, assign: Node, attr: string, value: Node): void {
+  const stmt = assign.parent;
+  if (attr === "verify" && value.type === "false") {
+    out.change(assign, "Re-enable certificate verification (.verify = True)", [replaceNode(value, "True")]);
+  } else if (attr === "check_hostname" && value.type === "false") {
+    out.change(assign, "Re-enable hostname checking (.check_hostname = True)", [replaceNode(value, "True")]);
+  } else if (attr === "verify_mode") {
+    const fix = certRequired(file, value);
+    if (fix && fix !== "variable") out.change(assign, "Require a valid certificate (verify_mode = CERT_REQUIRED)", [fix]);
+  } else if (attr === "_create_default_https_context") {
+    const left = assign.childForFieldName("left");
+    if (qualifiedName(file, left) !== "ssl._create_default_https_context") return;
+    if (qualifiedName(file, value) !== "ssl._create_unverified_context") return;
+    if (!stmt || stmt.type !== "expression_statement") return;
+    const plan = removeStatement(file, stmt);
+    if (plan.ok) out.change(assign, "Stop disabling verification for every HTTPS connection of the process", plan.edits);
+    else out.notice(assign, `global override not removed: ${plan.reason}`);
+  }
+}
+
+function environmentAssignment(file: PythonFile, out: Collector, assign: Node, obj: Node, key: Node, value: Node): void {
+  if (qualifiedName(file, obj) !== "os.environ") return;
+  const name = stringValue(key, file.text);
+  const v = stringValue(value, file.text);
+  const disables = (name === "PYTHONHTTPSVERIFY" && v === "0") || (name === "CURL_CA_BUNDLE" && v === "");
+  if (!disables) return;
+  const stmt = assign.parent;
+  if (!stmt || stmt.type !== "expression_statement") return;
+  const plan = removeStatement(file, stmt);
+  if (plan.ok) out.change(assign, `Stop disabling verification through ${name}`, plan.edits);
+  else out.notice(assign, `${name} override not removed: ${plan.reason}`);
+}
+
+function call(file: PythonFile, out: Collector, callNode: Node, fname: string): void {
+  const fn = callNode.childForFieldName("function")!;
+  const name = qualifiedName(file, fn);
+  if (fname === "disable_warnings") {
+    if (!name || !/(^|\.)urllib3\.disable_warnings$/.test(name)) return;
+    const stmt = callNode.parent;
+    if (!stmt || stmt.type !== "expression_statement" || stmt.namedChildCount !== 1) return;
+    const plan = removeStatement(file, stmt);
+    if (plan.ok) out.change(callNode, "Stop silencing urllib3's insecure-request warnings", plan.edits, "safe", "Only warnings change: an unverified request will warn again.");
+    else out.notice(callNode, `disable_warnings() not removed: ${plan.reason}`);
+    return;
+  }
+  if (name !== "ssl._create_unverified_context") return;
+  const args = callNode.childForFieldName("arguments")?.namedChildren.filter((a): a is Node => !!a && a.type !== "comment") ?? [];
+  const unsupported = args.find((a) => a.type !== "keyword_argument" || !CREATE_DEFAULT_KWARGS.has(a.childForFieldName("name")?.text ?? ""));
+  if (unsupported) {
+    out.notice(callNode, "ssl._create_unverified_context() has arguments ssl.create_default_context() does not take; not changed");
+    return;
+  }
+  if (fn.type === "attribute") {
+    out.change(callNode, "Use a verifying context (ssl.create_default_context)", [replaceNode(fn.childForFieldName("attribute")!, "create_default_context")]);
+    return;
+  }
+  const edits: Edit[] = [replaceNode(fn, "ssl.create_default_context")];
+  const imp = addImport(file, "ssl");
+  if (imp) edits.push(imp);
+  out.change(callNode, "Use a verifying context (ssl.create_default_context)", edits);
+}
+
+export const verifySsl: Codemod = {
+  id: ID,
+  title: "Re-enable TLS certificate verification",
+  what:
+    "Turns certificate and hostname verification back on where the code switched it off: `verify=False` in requests/httpx, " +
+    "`session.verify = False`, aiohttp `ssl=False`/`verify_ssl=False`, `ssl._create_unverified_context()`, `CERT_NONE`, " +
+    "`check_hostname = False`, `urllib3.disable_warnings()` and the `PYTHONHTTPSVERIFY=0`/`CURL_CA_BUNDLE=\"\"` environment overrides.",
+  why:
+    "Without verification any machine on the network path can impersonate the server (man-in-the-middle) and read or alter " +
+    "the traffic, including credentials. Silencing urllib3's warning hides that this is happening.",
+  safety: "review",
+  safetyNote:
+    "Connections to hosts with self-signed or private-CA certificates will fail after the fix. Point REQUESTS_CA_BUNDLE / " +
+    "SSL_CERT_FILE (or `verify=\"/path/ca.pem\"`) at the CA bundle instead. Values that flow through variables are reported, not changed.",
+  example: {
+    before: 'import requests\n\nresp = requests.get(url, verify=False)\n',
+    after: 'import requests\n\nresp = requests.get(url, verify=True)\n',
+  },
+  peers: ["S501", "S323", "S502", "S503", "S504", "S507", "B501", "B323", "B502", "B503", "B504", "B507"],
+  references: [
+    { title: "CWE-295: Improper Certificate Validation", url: "https://cwe.mitre.org/data/definitions/295.html" },
+    { title: "requests: SSL Cert Verification", url: "https://requests.readthedocs.io/en/latest/user/advanced/#ssl-cert-verification" },
+    { title: "ruff S501 request-with-no-cert-validation", url: "https://docs.astral.sh/ruff/rules/request-with-no-cert-validation/" },
+  ],
+  mayApply(text) {
+    return /verify|ssl|CERT_NONE|check_hostname|disable_warnings|CURL_CA_BUNDLE/.test(text);
+  },
+  produce(file) {
+    const out = new Collector(file);
+    for (const m of query(QUERY).matches(file.root)) {
+      const cap = (name: string): Node | undefined => m.captures.find((c) => c.name === name)?.node;
+      if (cap("kwarg")) keywordArgument(file, out, cap("kwarg")!, cap("kw")!.text, cap("kwvalue")!);
+      else if (cap("attrassign")) attributeAssignment(file, out, cap("attrassign")!, cap("attr")!.text, cap("attrvalue")!);
+      else if (cap("envassign")) environmentAssignment(file, out, cap("envassign")!, cap("envobj")!, cap("envkey")!, cap("envvalue")!);
+      else if (cap("call")) call(file, out, cap("call")!, cap("fname")!.text);
+    }
+    return { changes: out.changes, notices: out.notices };
+  },
+};

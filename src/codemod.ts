@@ -1,0 +1,101 @@
+/**
+ * The contract between the engine and a codemod. A codemod is pure: it reads a parsed
+ * file (and, through the context, other files of its project) and returns data. The runner
+ * alone applies edits, writes files and prints.
+ */
+import type { PythonFile } from "./python/file.js";
+
+/** `safe`: behaviour is kept or only made stricter in the intended way. `review`: a person should check it. */
+export type Safety = "safe" | "review";
+
+/** Replace `text[start, end)` of the decoded source with `text`. Indices are UTF-16 (JS string) indices. */
+export interface Edit {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+/** One logical fix: its edits are applied together or not at all. */
+export interface Change {
+  readonly codemod: string;
+  /** 1-based line and column of the site, in the decoded source. */
+  readonly line: number;
+  readonly column: number;
+  readonly safety: Safety;
+  /** One line: what this change does. Never contains a secret value. */
+  readonly description: string;
+  /** For the reviewer: what to check. */
+  readonly note?: string;
+  readonly edits: readonly Edit[];
+  /** Values this change moves to the environment (secrets-to-env); recorded only if it is applied. */
+  readonly env?: readonly EnvEntry[];
+}
+
+/** A site the codemod recognised but did not change, with the reason (ESLint rules `return null`). */
+export interface Notice {
+  readonly codemod: string;
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+/** A value moved out of the code into the environment (secrets-to-env). */
+export interface EnvEntry {
+  readonly name: string;
+  readonly value: string;
+  readonly provider?: string;
+}
+
+/** What a codemod returns for one file. */
+export interface CodemodResult {
+  readonly changes: readonly Change[];
+  readonly notices?: readonly Notice[];
+}
+
+/**
+ * Read-only facts about the project a file belongs to. The runner provides it; codemods must
+ * not touch the file system themselves, so tests can hand in an in-memory project.
+ */
+export interface ProjectContext {
+  /** The root the user named (repository or directory), absolute. */
+  readonly root: string;
+  /** The file's path relative to `root`, with `/`. */
+  readonly relPath: string;
+  /** Read a UTF-8 text file relative to `root` (`..` allowed only inside the root); undefined when absent or unreadable. */
+  readText(relPath: string): string | undefined;
+  /** Names of the entries of a directory relative to `root`, with a trailing `/` on directories; undefined when absent. */
+  listDir(relPath: string): string[] | undefined;
+  /** Per-codemod options, from configuration. */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** True when files under tests/ should be treated like any other file. */
+  readonly includeTests: boolean;
+}
+
+export interface Reference {
+  readonly title: string;
+  readonly url: string;
+}
+
+export interface Codemod {
+  /** kebab-case, names the change; also the file name in codemods/ and the folder in fixtures/. */
+  readonly id: string;
+  /** Imperative one-liner: "Re-enable TLS certificate verification". */
+  readonly title: string;
+  /** Markdown: what it changes. */
+  readonly what: string;
+  /** Markdown: what goes wrong today. */
+  readonly why: string;
+  /** The safety of most of its changes; each change carries its own. */
+  readonly safety: Safety;
+  readonly safetyNote: string;
+  readonly example: { readonly before: string; readonly after: string };
+  /** Rule codes of the peers that only detect this flaw. */
+  readonly peers: readonly string[];
+  readonly references: readonly Reference[];
+  /**
+   * Cheap byte-level test: false means this codemod cannot change the file, so it need not run.
+   * Must never return false for a file the codemod would change.
+   */
+  mayApply(text: string, relPath: string): boolean;
+  produce(file: PythonFile, ctx: ProjectContext): CodemodResult;
+}

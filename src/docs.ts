@@ -1,0 +1,41 @@
+/**
+ * Documentation generated from codemod metadata: `explain` and the README's codemod table.
+ */
+import type { Codemod } from "./codemod.js";
+
+export function explainCodemod(c: Codemod): string {
+  const lines = [
+    `# ${c.id}: ${c.title}`,
+    "",
+    "## What it does",
+    c.what,
+    "",
+    "## Why is this bad?",
+    c.why,
+    "",
+    "## Example",
+    "Before:",
+    "```python",
+    c.example.before.replace(/\n$/, ""),
+    "```",
+    "After:",
+    "```python",
+    c.example.after.replace(/\n$/, ""),
+    "```",
+    "",
+    `## Fix safety: ${c.safety}`,
+    c.safetyNote,
+    "",
+    `Peers that only detect it: ${c.peers.join(", ") || "none"}`,
+    "",
+    "## References",
+    ...c.references.map((r) => `- ${r.title}: ${r.url}`),
+  ];
+  return lines.join("\n") + "\n";
+}
+
+/** The README's codemod table (between the generated-table markers). */
+export function codemodTable(list: readonly Codemod[]): string {
+  const rows = list.map((c) => `| \`${c.id}\` | ${c.title} | ${c.safety} | ${c.peers.join(", ") || "—"} |`);
+  return ["| id | what it fixes | safety | peers that only detect it |", "|---|---|---|---|", ...rows].join("\n");
+}

@@ -1,0 +1,159 @@
+/**
+ * Which files to process: the paths named on the command line, walked for `*.py`, honouring
+ * .gitignore files (nested ones too), the usual environment/build directories and --exclude
+ * globs. Symlinks are followed only while they stay inside the root.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import ignore, { type Ignore } from "ignore";
+import picomatch from "picomatch";
+
+export const SKIPPED_DIRS = new Set([".git", ".hg", ".svn", "venv", ".venv", "site-packages", "node_modules", "build", "dist", "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache"]);
+
+export interface Target {
+  /** The root as the user gave it (for reports). */
+  readonly repo: string;
+  /** Absolute root. */
+  readonly root: string;
+  /** Relative to root, with `/`. */
+  readonly relPath: string;
+  readonly absPath: string;
+}
+
+export interface DiscoveryProblem {
+  readonly repo: string;
+  readonly relPath: string;
+  readonly status: "skipped" | "failed";
+  readonly reason: string;
+}
+
+export interface Discovery {
+  readonly targets: Target[];
+  readonly problems: DiscoveryProblem[];
+}
+
+export interface DiscoverOptions {
+  readonly exclude?: readonly string[];
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join("/");
+}
+
+function isInside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+/** The nearest ancestor holding `.git`, else the directory itself. */
+export function projectRootOf(dir: string): string {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, ".git"))) return d;
+    if (path.dirname(d) === d) return dir;
+  }
+}
+
+interface Layer {
+  readonly base: string; // relative dir of the .gitignore, "" for root
+  readonly rules: Ignore;
+}
+
+function readGitignore(absDir: string): Ignore | undefined {
+  try {
+    const text = fs.readFileSync(path.join(absDir, ".gitignore"), "utf8");
+    return ignore().add(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function ignoredBy(layers: readonly Layer[], relPath: string, isDir: boolean): boolean {
+  let ignored = false;
+  for (const layer of layers) {
+    const sub = layer.base ? relPath.slice(layer.base.length + 1) : relPath;
+    const r = layer.rules.test(isDir ? `${sub}/` : sub);
+    if (r.ignored) ignored = true;
+    if (r.unignored) ignored = false;
+  }
+  return ignored;
+}
+
+export function discover(paths: readonly string[], options: DiscoverOptions = {}): Discovery {
+  const targets: Target[] = [];
+  const problems: DiscoveryProblem[] = [];
+  const excludes = (options.exclude ?? []).map((g) => picomatch(g, { dot: true }));
+  const excluded = (rel: string): boolean => excludes.some((m) => m(rel) || m(path.posix.basename(rel)));
+
+  for (const given of paths) {
+    const abs = path.resolve(given);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(abs);
+    } catch (err) {
+      problems.push({ repo: given, relPath: "", status: "failed", reason: `cannot read ${given}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      continue;
+    }
+    if (stat.isFile()) {
+      const root = projectRootOf(path.dirname(abs));
+      const repo = toPosix(path.relative(process.cwd(), root)) || ".";
+      targets.push({ repo, root, relPath: toPosix(path.relative(root, abs)), absPath: abs });
+      continue;
+    }
+    if (!stat.isDirectory()) {
+      problems.push({ repo: given, relPath: "", status: "skipped", reason: "not a regular file or directory" });
+      continue;
+    }
+    const root = fs.realpathSync(abs);
+    const walk = (absDir: string, relDir: string, layers: Layer[]): void => {
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(absDir, { withFileTypes: true });
+      } catch (err) {
+        problems.push({ repo: given, relPath: relDir, status: "skipped", reason: `unreadable directory (${(err as NodeJS.ErrnoException).code ?? "error"})` });
+        return;
+      }
+      const own = readGitignore(absDir);
+      const here = own ? [...layers, { base: relDir, rules: own }] : layers;
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const entry of entries) {
+        const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
+        const full = path.join(absDir, entry.name);
+        let isDir = entry.isDirectory();
+        let isFile = entry.isFile();
+        let real = full;
+        if (entry.isSymbolicLink()) {
+          try {
+            real = fs.realpathSync(full);
+            const st = fs.statSync(real);
+            isDir = st.isDirectory();
+            isFile = st.isFile();
+          } catch {
+            if (entry.name.endsWith(".py")) problems.push({ repo: given, relPath: rel, status: "skipped", reason: "broken symlink" });
+            continue;
+          }
+          if (!isInside(root, real)) {
+            if (isDir || entry.name.endsWith(".py")) problems.push({ repo: given, relPath: rel, status: "skipped", reason: "symlink points outside the root" });
+            continue;
+          }
+          // A link to a directory inside the root is walked under the directory's own name.
+          if (isDir) continue;
+          if (isFile && entry.name.endsWith(".py")) {
+            // The real file inside the root is processed under its own name; never write through a link.
+            problems.push({ repo: given, relPath: rel, status: "skipped", reason: `symlink to ${toPosix(path.relative(root, real))}` });
+            continue;
+          }
+        }
+        if (isDir) {
+          if (SKIPPED_DIRS.has(entry.name) || entry.name.endsWith(".egg-info")) continue;
+          if (ignoredBy(here, rel, true) || excluded(rel)) continue;
+          walk(full, rel, here);
+        } else if (isFile && entry.name.endsWith(".py")) {
+          if (ignoredBy(here, rel, false) || excluded(rel)) continue;
+          targets.push({ repo: given, root, relPath: rel, absPath: full });
+        }
+      }
+    };
+    walk(root, "", []);
+  }
+  return { targets, problems };
+}

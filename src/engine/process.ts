@@ -1,0 +1,179 @@
+/**
+ * The per-file pipeline, free of I/O: bytes in, outcome (and new bytes) out.
+ * decode → parse once → codemods produce data → apply → safety net → encode.
+ */
+import type { Node } from "web-tree-sitter";
+import type { Change, Codemod, Notice, ProjectContext } from "../codemod.js";
+import { PythonFile } from "../python/file.js";
+import { countSyntaxErrors, firstSyntaxError, parsePython, query } from "../python/parser.js";
+import { lineSuppresses } from "../python/suppress.js";
+import { applyEdits, OverlapError, selectCompatible } from "./apply.js";
+import { decodeSource, encodeSource, type DecodedSource } from "./source.js";
+
+export type FileStatus = "changed" | "unchanged" | "skipped" | "failed";
+
+export interface FileOutcome {
+  readonly status: FileStatus;
+  readonly reason?: string;
+  readonly changes: readonly Change[];
+  readonly notices: readonly Notice[];
+  /** Decoded text before and after, for diffs (only when changed). */
+  readonly before?: string;
+  readonly after?: string;
+  /** The bytes to write (only when changed). */
+  readonly output?: Uint8Array;
+}
+
+export interface ProcessOptions {
+  readonly codemods: readonly Codemod[];
+  /** Files larger than this many bytes are skipped. */
+  readonly maxBytes: number;
+}
+
+/** Passes before giving up on changes that keep colliding. */
+const MAX_PASSES = 8;
+
+const PY2_QUERY = "(print_statement) @py2 (exec_statement) @py2 (except_clause value: (_) value: (_)) @py2";
+
+/** A Python 2 construct that tree-sitter parses without errors, if any. */
+function python2Construct(root: Node): Node | undefined {
+  return query(PY2_QUERY).captures(root, { maxStartDepth: 64 })[0]?.node;
+}
+
+function describeNode(node: Node): string {
+  switch (node.type) {
+    case "print_statement": return "print statement";
+    case "exec_statement": return "exec statement";
+    default: return "'except X, e:' clause";
+  }
+}
+
+/** Lines whose comments may suppress a change: its own line and its statement's first line. */
+function suppressionLines(file: PythonFile, change: Change): number[] {
+  const index = file.lineStart(change.line) + change.column - 1;
+  let node: Node | null = file.root.descendantForIndex(index);
+  while (node && node.parent && node.parent.type !== "block" && node.parent.type !== "module") node = node.parent;
+  const first = node ? file.position(node.startIndex).line : change.line;
+  return first === change.line ? [change.line] : [change.line, first];
+}
+
+interface PassResult {
+  changes: Change[];
+  notices: Notice[];
+}
+
+function runCodemods(file: PythonFile, ctx: ProjectContext, codemods: readonly Codemod[]): PassResult {
+  const changes: Change[] = [];
+  const notices: Notice[] = [];
+  for (const codemod of codemods) {
+    if (!codemod.mayApply(file.text, file.relPath)) continue;
+    let result;
+    try {
+      result = codemod.produce(file, ctx);
+    } catch (err) {
+      throw new CodemodCrash(`${codemod.id} crashed: ${(err as Error).message ?? String(err)}`);
+    }
+    for (const change of result.changes) {
+      const lines = suppressionLines(file, change);
+      if (lines.some((l) => lineSuppresses(file.lineText(l), codemod.id, codemod.peers))) continue;
+      changes.push(change);
+    }
+    if (result.notices) notices.push(...result.notices);
+  }
+  return { changes, notices };
+}
+
+class CodemodCrash extends Error {}
+
+function syntaxErrorReason(file: PythonFile): string | undefined {
+  const err = firstSyntaxError(file.root);
+  if (!err) return undefined;
+  const { line, column } = file.position(err.startIndex);
+  return `syntax error at ${line}:${column}`;
+}
+
+export function processSource(bytes: Uint8Array, ctx: ProjectContext, options: ProcessOptions): FileOutcome {
+  const none = { changes: [], notices: [] };
+  if (bytes.length > options.maxBytes) {
+    return { status: "skipped", reason: `file too large (${bytes.length} bytes > ${options.maxBytes})`, ...none };
+  }
+  const decoded = decodeSource(bytes);
+  if (!decoded.ok) return { status: "skipped", reason: decoded.reason, ...none };
+  const source = decoded.source;
+  if (!options.codemods.some((c) => c.mayApply(source.text, ctx.relPath))) {
+    return { status: "unchanged", ...none };
+  }
+
+  let file = new PythonFile(ctx.relPath, source.text, parsePython(source.text), source.eol);
+  try {
+    const syntax = syntaxErrorReason(file);
+    if (syntax) return { status: "skipped", reason: syntax, ...none };
+    const py2 = python2Construct(file.root);
+    if (py2) {
+      const { line, column } = file.position(py2.startIndex);
+      return { status: "skipped", reason: `Python 2 source (${describeNode(py2)} at ${line}:${column})`, ...none };
+    }
+    return fixpoint(file, source, ctx, options, (next) => (file = next));
+  } catch (err) {
+    const reason = err instanceof CodemodCrash || err instanceof OverlapError ? err.message : `internal error: ${(err as Error).message}`;
+    return { status: "failed", reason, ...none };
+  } finally {
+    file.tree.delete();
+  }
+}
+
+/**
+ * Apply all compatible changes; re-run for the deferred ones; when a pass deferred nothing,
+ * run every codemod once more on the result: anything it still wants to change means the
+ * fix does not converge, and the file is refused (Ruff's "Failed to converge").
+ */
+function fixpoint(
+  first: PythonFile,
+  source: DecodedSource,
+  ctx: ProjectContext,
+  options: ProcessOptions,
+  replace: (file: PythonFile) => void,
+): FileOutcome {
+  let file = first;
+  const applied: Change[] = [];
+  let notices: Notice[] | undefined;
+  let settled = false;
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    const result = runCodemods(file, ctx, options.codemods);
+    notices ??= result.notices;
+    if (result.changes.length === 0) {
+      if (applied.length === 0) return { status: "unchanged", changes: [], notices };
+      return finish(first.text, file.text, source, applied, notices);
+    }
+    if (settled) {
+      const again = result.changes[0]!;
+      return failed(`fix refused: not idempotent (${again.codemod} would change line ${again.line} again)`, notices);
+    }
+    const { accepted, deferred } = selectCompatible(result.changes);
+    const text = applyEdits(file.text, accepted.flatMap((c) => c.edits));
+    const reparsed = new PythonFile(ctx.relPath, text, parsePython(text), source.eol);
+    replace(reparsed);
+    file.tree.delete();
+    file = reparsed;
+    applied.push(...accepted);
+    if (countSyntaxErrors(file.root) > 0) {
+      return failed(`fix refused: the result has a ${syntaxErrorReason(file)}`, notices);
+    }
+    settled = deferred.length === 0;
+  }
+  return failed(`fix refused: did not converge after ${MAX_PASSES} passes`, notices ?? []);
+}
+
+function failed(reason: string, notices: Notice[]): FileOutcome {
+  return { status: "failed", reason, changes: [], notices };
+}
+
+function finish(before: string, after: string, source: DecodedSource, changes: Change[], notices: Notice[]): FileOutcome {
+  let output: Uint8Array;
+  try {
+    output = encodeSource(after, source);
+  } catch (err) {
+    return failed(`fix refused: ${(err as Error).message}`, notices);
+  }
+  return { status: "changed", changes, notices, before, after, output };
+}

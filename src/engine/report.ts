@@ -1,0 +1,83 @@
+/**
+ * The run's result as data: what every reporter (text, json, ...) renders.
+ */
+import type { Change, Notice, Safety } from "../codemod.js";
+import type { FileStatus } from "./process.js";
+
+export interface ChangeReport {
+  readonly codemod: string;
+  readonly line: number;
+  readonly column: number;
+  readonly safety: Safety;
+  readonly description: string;
+  readonly note?: string;
+}
+
+export interface FileReport {
+  readonly repo: string;
+  readonly path: string;
+  readonly status: FileStatus;
+  readonly reason?: string;
+  readonly changes: readonly ChangeReport[];
+  readonly notices: readonly Notice[];
+  readonly diff?: string;
+  /** Set with --write once the new content is on disk. */
+  readonly written?: boolean;
+}
+
+export interface EnvReport {
+  readonly name: string;
+  readonly provider?: string;
+  readonly files: string[];
+}
+
+export interface Summary {
+  repos: number;
+  filesScanned: number;
+  filesChanged: number;
+  filesSkipped: number;
+  filesFailed: number;
+  changes: number;
+  byCodemod: Record<string, number>;
+}
+
+export interface RunReport {
+  readonly tool: { readonly name: "pyremedy"; readonly version: string };
+  readonly summary: Summary;
+  readonly files: FileReport[];
+  readonly env: EnvReport[];
+  /** True when --write was given. */
+  readonly write: boolean;
+}
+
+export function changeReport(change: Change): ChangeReport {
+  const { codemod, line, column, safety, description, note } = change;
+  return note ? { codemod, line, column, safety, description, note } : { codemod, line, column, safety, description };
+}
+
+export function summarize(files: readonly FileReport[], codemodIds: readonly string[], repos: number): Summary {
+  const byCodemod: Record<string, number> = Object.fromEntries(codemodIds.map((id) => [id, 0]));
+  let changes = 0;
+  for (const f of files) {
+    for (const c of f.changes) {
+      byCodemod[c.codemod] = (byCodemod[c.codemod] ?? 0) + 1;
+      changes++;
+    }
+  }
+  return {
+    repos,
+    filesScanned: files.length,
+    filesChanged: files.filter((f) => f.status === "changed").length,
+    filesSkipped: files.filter((f) => f.status === "skipped").length,
+    filesFailed: files.filter((f) => f.status === "failed").length,
+    changes,
+    byCodemod,
+  };
+}
+
+/** DESIGN.md exit codes: 2 when anything failed, 1 when a preview found changes, else 0. */
+export function exitCode(report: RunReport): number {
+  if (report.summary.filesFailed > 0) return 2;
+  if (!report.write && report.summary.filesChanged > 0) return 1;
+  return 0;
+}

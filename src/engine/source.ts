@@ -1,0 +1,148 @@
+/**
+ * Bytes ↔ text, losslessly. A file is decoded only if encoding the decoded text gives back the
+ * very same bytes; otherwise it is skipped, so a write can never change bytes we did not edit.
+ */
+
+export interface DecodedSource {
+  readonly text: string;
+  /** The label we decode and encode with: "utf-8" or a single-byte codec. */
+  readonly encoding: string;
+  readonly bom: boolean;
+  /** The file's dominant line ending, used for inserted lines. */
+  readonly eol: "\n" | "\r\n" | "\r";
+}
+
+export type DecodeResult = { ok: true; source: DecodedSource } | { ok: false; reason: string };
+
+const COOKIE = /^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)/;
+const BOM = [0xef, 0xbb, 0xbf];
+
+/** Normalised PEP 263 names → WHATWG labels. Latin-1 is special: WHATWG maps it to cp1252. */
+const ALIASES: Record<string, string> = {
+  utf8: "utf-8", "utf-8": "utf-8", "utf_8": "utf-8", "utf-8-sig": "utf-8",
+  latin1: "latin1", "latin-1": "latin1", "iso-8859-1": "latin1", "iso8859-1": "latin1", "iso_8859_1": "latin1", l1: "latin1",
+  cp1252: "windows-1252", "windows-1252": "windows-1252",
+  ascii: "ascii", "us-ascii": "ascii",
+};
+
+const SINGLE_BYTE = /^(latin1|ascii|windows-12\d\d|iso-8859-\d+|cp125\d|koi8-[ru]|cp866|ibm866|mac(intosh|roman)?)$/;
+
+function codingCookie(bytes: Uint8Array, start: number): string | undefined {
+  // PEP 263: the cookie must be on line 1 or 2.
+  let pos = start;
+  for (let line = 0; line < 2 && pos < bytes.length; line++) {
+    let end = pos;
+    while (end < bytes.length && bytes[end] !== 0x0a && bytes[end] !== 0x0d) end++;
+    const text = Buffer.from(bytes.subarray(pos, end)).toString("latin1");
+    const m = COOKIE.exec(text);
+    if (m) return m[1]!.toLowerCase();
+    // Line 2 counts only if line 1 is blank or a comment.
+    if (!/^[ \t\f]*(#.*)?$/.test(text)) return undefined;
+    pos = end;
+    if (bytes[pos] === 0x0d) pos++;
+    if (bytes[pos] === 0x0a) pos++;
+  }
+  return undefined;
+}
+
+function dominantEol(text: string): "\n" | "\r\n" | "\r" {
+  let crlf = 0, lf = 0, cr = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 13) {
+      if (text.charCodeAt(i + 1) === 10) { crlf++; i++; } else cr++;
+    } else if (c === 10) lf++;
+  }
+  if (crlf > lf && crlf >= cr) return "\r\n";
+  if (cr > lf && cr > crlf) return "\r";
+  return "\n";
+}
+
+const singleByteTables = new Map<string, Map<number, number>>();
+
+function singleByteEncoder(label: string): Map<number, number> {
+  let table = singleByteTables.get(label);
+  if (!table) {
+    table = new Map();
+    const decoder = new TextDecoder(label);
+    for (let b = 0; b < 256; b++) {
+      const ch = decoder.decode(Uint8Array.of(b));
+      if (ch.length === 1 && ch !== "\ufffd") table.set(ch.charCodeAt(0), b);
+    }
+    singleByteTables.set(label, table);
+  }
+  return table;
+}
+
+function decodeWith(encoding: string, body: Uint8Array): string {
+  if (encoding === "latin1") return Buffer.from(body).toString("latin1");
+  if (encoding === "ascii") {
+    if (body.some((b) => b > 0x7f)) throw new Error("non-ASCII byte in an ASCII file");
+    return Buffer.from(body).toString("latin1");
+  }
+  return new TextDecoder(encoding, { fatal: true }).decode(body);
+}
+
+/** Encode text the way it was decoded. Throws when a character cannot be represented. */
+export function encodeSource(text: string, source: Pick<DecodedSource, "encoding" | "bom">): Uint8Array {
+  let body: Uint8Array;
+  if (source.encoding === "utf-8") {
+    body = Buffer.from(text, "utf8");
+  } else {
+    const max = source.encoding === "latin1" ? 0xff : source.encoding === "ascii" ? 0x7f : -1;
+    const table = max < 0 ? singleByteEncoder(source.encoding) : undefined;
+    body = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      const b = table ? table.get(c) : c <= max ? c : undefined;
+      if (b === undefined) throw new Error(`character U+${c.toString(16).toUpperCase().padStart(4, "0")} cannot be written in ${source.encoding}`);
+      body[i] = b;
+    }
+  }
+  if (!source.bom) return body;
+  const out = new Uint8Array(body.length + 3);
+  out.set(BOM, 0);
+  out.set(body, 3);
+  return out;
+}
+
+export function looksBinary(bytes: Uint8Array): boolean {
+  const n = Math.min(bytes.length, 8192);
+  for (let i = 0; i < n; i++) if (bytes[i] === 0) return true;
+  return false;
+}
+
+export function decodeSource(bytes: Uint8Array): DecodeResult {
+  if (looksBinary(bytes)) return { ok: false, reason: "binary file (NUL byte)" };
+  const bom = bytes.length >= 3 && bytes[0] === BOM[0] && bytes[1] === BOM[1] && bytes[2] === BOM[2];
+  const start = bom ? 3 : 0;
+  const cookie = codingCookie(bytes, start);
+  let encoding = "utf-8";
+  if (cookie) {
+    const normal = ALIASES[cookie] ?? ALIASES[cookie.replace(/_/g, "-")] ?? cookie.replace(/_/g, "-");
+    if (bom && normal !== "utf-8") return { ok: false, reason: `UTF-8 BOM contradicts coding cookie '${cookie}'` };
+    if (normal !== "utf-8" && !SINGLE_BYTE.test(normal)) {
+      return { ok: false, reason: `unsupported source encoding '${cookie}' (multi-byte codecs are not rewritten)` };
+    }
+    encoding = normal;
+  }
+  const body = bytes.subarray(start);
+  let text: string;
+  try {
+    text = decodeWith(encoding, body);
+  } catch {
+    return { ok: false, reason: `not valid ${encoding === "utf-8" ? "UTF-8" : encoding} (undecodable bytes)` };
+  }
+  const source: DecodedSource = { text, encoding, bom, eol: dominantEol(text) };
+  // Round-trip guard: what we would write for an unchanged file must be the file itself.
+  let again: Uint8Array;
+  try {
+    again = encodeSource(text, source);
+  } catch {
+    return { ok: false, reason: `encoding '${encoding}' does not round-trip` };
+  }
+  if (Buffer.compare(Buffer.from(again), Buffer.from(bytes)) !== 0) {
+    return { ok: false, reason: `encoding '${encoding}' does not round-trip` };
+  }
+  return { ok: true, source };
+}

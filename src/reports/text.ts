@@ -1,0 +1,78 @@
+/**
+ * The human report: a coloured unified diff per changed file, what each change does, what was
+ * left alone and why, then per-codemod counts and totals.
+ */
+import type { RunReport } from "../engine/report.js";
+
+export interface Style {
+  readonly color: boolean;
+}
+
+const CODES = { red: 31, green: 32, yellow: 33, cyan: 36, bold: 1, dim: 2, magenta: 35 } as const;
+
+function paint(style: Style, code: keyof typeof CODES, s: string): string {
+  return style.color ? `\u001b[${CODES[code]}m${s}\u001b[0m` : s;
+}
+
+function colourDiff(diff: string, style: Style): string {
+  if (!style.color) return diff;
+  return diff
+    .split("\n")
+    .map((line) => {
+      if (line.startsWith("+++") || line.startsWith("---")) return paint(style, "bold", line);
+      if (line.startsWith("@@")) return paint(style, "cyan", line);
+      if (line.startsWith("+")) return paint(style, "green", line);
+      if (line.startsWith("-")) return paint(style, "red", line);
+      return line;
+    })
+    .join("\n");
+}
+
+export function renderText(report: RunReport, style: Style): string {
+  const out: string[] = [];
+  const where = (repo: string, path: string): string => (repo === "." || !repo ? path : `${repo.replace(/\/+$/, "")}/${path}`);
+  for (const f of report.files) {
+    if (f.status !== "changed" && !(f.status === "failed" && f.diff)) continue;
+    if (f.diff) out.push(colourDiff(f.diff.replace(/\n$/, ""), style));
+    for (const c of f.changes) {
+      const safety = c.safety === "safe" ? paint(style, "green", "safe") : paint(style, "yellow", "review");
+      out.push(`${paint(style, "bold", `${where(f.repo, f.path)}:${c.line}:${c.column}`)} ${paint(style, "magenta", c.codemod)} [${safety}] ${c.description}`);
+    }
+    out.push("");
+  }
+  const notices = report.files.flatMap((f) => f.notices.map((n) => ({ f, n })));
+  if (notices.length) {
+    out.push(paint(style, "bold", "Not changed (check by hand):"));
+    for (const { f, n } of notices) out.push(`  ${where(f.repo, f.path)}:${n.line}:${n.column} ${paint(style, "magenta", n.codemod)} ${n.message}`);
+    out.push("");
+  }
+  const skipped = report.files.filter((f) => f.status === "skipped");
+  if (skipped.length) {
+    out.push(paint(style, "bold", "Skipped:"));
+    for (const f of skipped) out.push(`  ${where(f.repo, f.path)}: ${f.reason}`);
+    out.push("");
+  }
+  const failed = report.files.filter((f) => f.status === "failed");
+  if (failed.length) {
+    out.push(paint(style, "bold", paint(style, "red", "Failed:")));
+    for (const f of failed) out.push(`  ${where(f.repo, f.path)}: ${f.reason}`);
+    out.push("");
+  }
+  if (report.env.length) {
+    out.push(paint(style, "bold", "Environment variables to set (values are in .env, never printed):"));
+    for (const e of report.env) out.push(`  ${e.name}${e.provider ? ` (${e.provider})` : ""}: ${e.files.join(", ")}`);
+    out.push("");
+  }
+  const s = report.summary;
+  const counts = Object.entries(s.byCodemod).filter(([, n]) => n > 0);
+  if (counts.length) {
+    for (const [id, n] of counts) out.push(`  ${id.padEnd(16)} ${n} change${n === 1 ? "" : "s"}`);
+  }
+  const verb = report.write ? "fixed" : "would change";
+  out.push(
+    `${s.changes} change${s.changes === 1 ? "" : "s"} in ${s.filesChanged} file${s.filesChanged === 1 ? "" : "s"} ${verb}` +
+      ` (${s.filesScanned} scanned, ${s.filesSkipped} skipped, ${s.filesFailed} failed, ${s.repos} repo${s.repos === 1 ? "" : "s"})`,
+  );
+  if (!report.write && s.filesChanged > 0) out.push(paint(style, "dim", "Preview only: run again with --write to apply."));
+  return out.join("\n") + "\n";
+}
