@@ -58,15 +58,42 @@ function dominantEol(text: string): "\n" | "\r\n" | "\r" {
   return "\n";
 }
 
+/**
+ * cp1252's 0x80–0x9F (Node 20's TextDecoder drops these bytes, so we decode cp1252 ourselves).
+ * 0 marks the five bytes cp1252 leaves undefined.
+ */
+const CP1252_HIGH = [
+  0x20ac, 0, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017d, 0,
+  0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
+];
+
+function decodeCp1252(body: Uint8Array): string {
+  let out = "";
+  for (const b of body) {
+    if (b < 0x80 || b > 0x9f) out += String.fromCharCode(b);
+    else if (CP1252_HIGH[b - 0x80]) out += String.fromCharCode(CP1252_HIGH[b - 0x80]!);
+    else throw new Error(`byte 0x${b.toString(16)} is undefined in cp1252`);
+  }
+  return out;
+}
+
+function singleByteDecode(label: string, body: Uint8Array): string {
+  return label === "windows-1252" ? decodeCp1252(body) : new TextDecoder(label, { fatal: true }).decode(body);
+}
+
 const singleByteTables = new Map<string, Map<number, number>>();
 
 function singleByteEncoder(label: string): Map<number, number> {
   let table = singleByteTables.get(label);
   if (!table) {
     table = new Map();
-    const decoder = new TextDecoder(label);
     for (let b = 0; b < 256; b++) {
-      const ch = decoder.decode(Uint8Array.of(b));
+      let ch: string;
+      try {
+        ch = singleByteDecode(label, Uint8Array.of(b));
+      } catch {
+        continue;
+      }
       if (ch.length === 1 && ch !== "\ufffd") table.set(ch.charCodeAt(0), b);
     }
     singleByteTables.set(label, table);
@@ -80,7 +107,8 @@ function decodeWith(encoding: string, body: Uint8Array): string {
     if (body.some((b) => b > 0x7f)) throw new Error("non-ASCII byte in an ASCII file");
     return Buffer.from(body).toString("latin1");
   }
-  return new TextDecoder(encoding, { fatal: true }).decode(body);
+  if (encoding === "utf-8") return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(body);
+  return singleByteDecode(encoding, body);
 }
 
 /** Encode text the way it was decoded. Throws when a character cannot be represented. */
