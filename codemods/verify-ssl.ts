@@ -7,6 +7,7 @@ import type { PythonFile } from "../src/python/file.js";
 import { addImport, importBindings, qualifiedName } from "../src/python/imports.js";
 import { removeArgument, removeStatement } from "../src/python/edits.js";
 import { query } from "../src/python/parser.js";
+import { isTestPath } from "../src/python/paths.js";
 import { stringValue } from "../src/python/strings.js";
 
 const ID = "verify-ssl";
@@ -125,6 +126,12 @@ function attributeAssignment(file: PythonFile, out: Collector, assign: Node, att
   if (attr === "verify" && value.type === "false") {
     out.change(assign, "Re-enable certificate verification (.verify = True)", [replaceNode(value, "True")]);
   } else if (attr === "check_hostname" && value.type === "false") {
+    const condition = conditionalAncestor(assign);
+    if (condition && !disablesVerifyModeNearby(file, assign)) {
+      // e.g. asyncio: `if not server_hostname: ctx.check_hostname = False` — there is no name to check.
+      out.notice(assign, `check_hostname = False depends on a condition (line ${file.position(condition.startIndex).line}); not changed`);
+      return;
+    }
     out.change(assign, "Re-enable hostname checking (.check_hostname = True)", [replaceNode(value, "True")]);
   } else if (attr === "verify_mode") {
     const fix = certRequired(file, value);
@@ -138,6 +145,29 @@ function attributeAssignment(file: PythonFile, out: Collector, assign: Node, att
     if (plan.ok) out.change(assign, "Stop disabling verification for every HTTPS connection of the process", plan.edits);
     else out.notice(assign, `global override not removed: ${plan.reason}`);
   }
+}
+
+/** The nearest enclosing `if`/`elif`/`else`/conditional expression inside the same function, if any. */
+function conditionalAncestor(node: Node): Node | undefined {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === "function_definition" || n.type === "class_definition" || n.type === "module") return undefined;
+    if (n.type === "if_statement" || n.type === "elif_clause" || n.type === "else_clause" || n.type === "conditional_expression") return n;
+  }
+  return undefined;
+}
+
+/** Does the same block also set `<same object>.verify_mode = CERT_NONE` (the disable-everything idiom)? */
+function disablesVerifyModeNearby(file: PythonFile, assign: Node): boolean {
+  const target = assign.childForFieldName("left")?.childForFieldName("object")?.text;
+  const block = assign.parent?.parent;
+  if (!target || !block) return false;
+  return block.namedChildren.some((stmt) => {
+    const a = stmt?.type === "expression_statement" ? stmt.namedChild(0) : null;
+    if (a?.type !== "assignment") return false;
+    const left = a.childForFieldName("left");
+    return left?.type === "attribute" && left.childForFieldName("object")?.text === target &&
+      left.childForFieldName("attribute")?.text === "verify_mode" && qualifiedName(file, a.childForFieldName("right")) === "ssl.CERT_NONE";
+  });
 }
 
 function environmentAssignment(file: PythonFile, out: Collector, assign: Node, obj: Node, key: Node, value: Node): void {
@@ -209,7 +239,7 @@ export const verifySsl: Codemod = {
   mayApply(text) {
     return /verify|ssl|CERT_NONE|check_hostname|disable_warnings|CURL_CA_BUNDLE/.test(text);
   },
-  produce(file) {
+  produce(file, ctx) {
     const out = new Collector(file);
     for (const m of query(QUERY).matches(file.root)) {
       const cap = (name: string): Node | undefined => m.captures.find((c) => c.name === name)?.node;
@@ -217,6 +247,12 @@ export const verifySsl: Codemod = {
       else if (cap("attrassign")) attributeAssignment(file, out, cap("attrassign")!, cap("attr")!.text, cap("attrvalue")!);
       else if (cap("envassign")) environmentAssignment(file, out, cap("envassign")!, cap("envobj")!, cap("envkey")!, cap("envvalue")!);
       else if (cap("call")) call(file, out, cap("call")!, cap("fname")!.text);
+    }
+    if (out.changes.length > 0 && isTestPath(file.relPath) && !ctx.includeTests) {
+      // Tests disable verification on purpose (local servers with self-signed certificates).
+      const first = out.changes[0]!;
+      const message = `test file: ${out.changes.length} site(s) left as they are (use --include-tests to fix them too)`;
+      return { changes: [], notices: [...out.notices, { codemod: ID, line: first.line, column: first.column, message }] };
     }
     return { changes: out.changes, notices: out.notices };
   },

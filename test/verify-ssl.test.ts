@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import os from "node:os";
 import { beforeAll, describe, expect, it } from "vitest";
 import { verifySsl } from "../codemods/verify-ssl.js";
-import { FIXTURES, fixtureCases, runOn, setup } from "./helpers.js";
+import { contextFor, FIXTURES, fixtureCases, runOn, setup } from "./helpers.js";
 import { ruffFindings } from "./oracles/ruff.js";
 
 beforeAll(setup);
@@ -31,6 +31,15 @@ describe("verify-ssl", () => {
     const except = runOn("import requests\ntry:\n    requests.get(u, verify=False)\nexcept IOError, e:\n    pass\n", [verifySsl]);
     expect(except.status).toBe("skipped");
     expect(except.reason).toMatch(/except X, e/);
+  });
+
+  it("leaves test files alone unless --include-tests, and says so", () => {
+    const src = 'import requests\nrequests.get("https://localhost:8443", verify=False)\n';
+    const skipped = runOn(src, [verifySsl], "tests/test_api.py", contextFor("tests/test_api.py"));
+    expect(skipped.status).toBe("unchanged");
+    expect(skipped.notices[0]!.message).toMatch(/test file: 1 site/);
+    const included = runOn(src, [verifySsl], "tests/test_api.py", contextFor("tests/test_api.py", FIXTURES, {}, true));
+    expect(included.status).toBe("changed");
   });
 
   it("every change carries the note about private CAs", () => {
