@@ -39,3 +39,16 @@ export function codemodTable(list: readonly Codemod[]): string {
   const rows = list.map((c) => `| \`${c.id}\` | ${c.title} | ${c.safety} | ${c.peers.join(", ") || "—"} |`);
   return ["| id | what it fixes | safety | peers that only detect it |", "|---|---|---|---|", ...rows].join("\n");
 }
+
+const START = "<!-- codemod-table:start -->";
+const END = "<!-- codemod-table:end -->";
+
+/** The README with its generated table (between the markers) made from `list`. */
+export function replaceGeneratedTable(readme: string, list: readonly Codemod[]): string {
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`README lacks the ${START} / ${END} markers`);
+  const details = list.map((c) => `- **\`${c.id}\`** — ${c.what} Run \`pyremedy explain ${c.id}\` for why, an example and fix safety.`);
+  const body = [codemodTable(list), "", ...details].join("\n");
+  return `${readme.slice(0, start + START.length)}\n${body}\n${readme.slice(end)}`;
+}
