@@ -108,11 +108,6 @@ export function processSource(bytes: Uint8Array, ctx: ProjectContext, options: P
   try {
     const syntax = syntaxErrorReason(file);
     if (syntax) return { status: "skipped", reason: syntax, ...none };
-    const py2 = python2Construct(file.root);
-    if (py2) {
-      const { line, column } = file.position(py2.startIndex);
-      return { status: "skipped", reason: `Python 2 source (${describeNode(py2)} at ${line}:${column})`, ...none };
-    }
     return fixpoint(file, source, ctx, options, (next) => (file = next));
   } catch (err) {
     const reason = err instanceof CodemodCrash || err instanceof OverlapError ? err.message : `internal error: ${(err as Error).message}`;
@@ -140,6 +135,14 @@ function fixpoint(
   let settled = false;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const result = runCodemods(file, ctx, options.codemods);
+    if (pass === 0 && (result.changes.length > 0 || result.notices.length > 0)) {
+      // Checked only where a codemod found something: the query walks the whole tree.
+      const py2 = python2Construct(file.root);
+      if (py2) {
+        const { line, column } = file.position(py2.startIndex);
+        return { status: "skipped", reason: `Python 2 source (${describeNode(py2)} at ${line}:${column})`, changes: [], notices: [] };
+      }
+    }
     notices ??= result.notices;
     if (result.changes.length === 0) {
       if (applied.length === 0) return { status: "unchanged", changes: [], notices };
