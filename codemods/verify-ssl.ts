@@ -31,6 +31,10 @@ const QUERY = `
   (#any-of? @fname "_create_unverified_context" "disable_warnings")) @call
 `;
 
+/** Every site the query can act on (a change or a notice) contains one of these. */
+const PREFILTER =
+  /\b(?:verify|ssl|verify_ssl)\s*=\s*(?:False\b|[A-Za-z_])|cert_reqs|check_hostname|verify_mode|_create_unverified_context|_create_default_https_context|disable_warnings|PYTHONHTTPSVERIFY|CURL_CA_BUNDLE/;
+
 /** Calls whose `verify=` is TLS verification: requests and httpx (functions, sessions, clients). */
 const HTTP_MODULES = ["requests", "httpx"];
 const AIOHTTP = ["aiohttp"];
@@ -237,7 +241,7 @@ export const verifySsl: Codemod = {
     { title: "ruff S501 request-with-no-cert-validation", url: "https://docs.astral.sh/ruff/rules/request-with-no-cert-validation/" },
   ],
   mayApply(text) {
-    return /verify|ssl|CERT_NONE|check_hostname|disable_warnings|CURL_CA_BUNDLE/.test(text);
+    return PREFILTER.test(text);
   },
   produce(file, ctx) {
     const out = new Collector(file);
