@@ -1,12 +1,30 @@
 import fs from "node:fs";
+import path from "node:path";
 import { Command, Option, UsageError } from "clipanion";
-import { exitCode } from "../engine/report.js";
-import { DEFAULT_MAX_BYTES, runFix } from "../engine/run.js";
+import { BatchError, selectRepos } from "../engine/batch.js";
+import { noProgress, progressBar, wantsProgress, type ProgressStream } from "../engine/progress.js";
+import { exitCode, type RunReport } from "../engine/report.js";
+import { DEFAULT_MAX_BYTES, defaultJobs, runFix } from "../engine/run.js";
+import type { Codemod } from "../codemod.js";
+import { renderHtml } from "../reports/html.js";
 import { renderJson } from "../reports/json.js";
-import { renderText } from "../reports/text.js";
+import { renderPatch } from "../reports/patch.js";
+import { renderSarif } from "../reports/sarif.js";
+import { renderSummary, renderText } from "../reports/text.js";
 import { selectCodemods } from "./select.js";
 
-const FORMATS = ["text", "json"] as const;
+const FORMATS = ["text", "json", "sarif", "patch", "html"] as const;
+type Format = (typeof FORMATS)[number];
+
+function render(format: Format, report: RunReport, codemods: readonly Codemod[], color: boolean): string | Uint8Array {
+  switch (format) {
+    case "json": return renderJson(report);
+    case "sarif": return renderSarif(report, codemods);
+    case "patch": return renderPatch(report);
+    case "html": return renderHtml(report);
+    case "text": return renderText(report, { color });
+  }
+}
 
 export class FixCommand extends Command {
   static override paths = [["fix"]];
@@ -15,21 +33,31 @@ export class FixCommand extends Command {
     details: `
       Walks the given files and directories for \`*.py\` (honouring .gitignore), runs the selected codemods and prints a unified diff per file. Nothing is written unless \`--write\` is given.
 
-      Exit codes: 0 nothing to change (or everything was written), 1 a preview found changes, 2 usage error or a file failed.
+      Several repositories can be named, or listed in a file (\`--repos\`, one path per line, \`#\` comments); each is discovered on its own and the report groups files by repository. \`--shard K/N\` keeps the K-th of N deterministic slices of that list, for CI matrices. Files are processed on \`--jobs\` worker threads; the report is the same for any number.
+
+      Formats: text (coloured diffs and a summary), json, sarif (SARIF 2.1.0 with fixes), patch (for \`git apply\`; with several repositories, paths are prefixed by each repository's path from the current directory) and html (one self-contained review page). Only the patch carries secret values.
+
+      Exit codes: 0 nothing to change (or everything was written), 1 a preview found changes, 2 usage error or a file or repository failed.
     `,
     examples: [
       ["Preview every fix in a project", "$0 fix ./my-service"],
       ["Apply only the TLS fixes", "$0 fix --select verify-ssl --write ./my-service"],
       ["Machine-readable report", "$0 fix --format json --output report.json ."],
+      ["A fleet, one CI shard of four, as SARIF", "$0 fix --repos repos.txt --shard 2/4 --format sarif --output out/pyremedy.sarif"],
+      ["A patch to apply elsewhere", "$0 fix --format patch ./my-service > fixes.patch"],
     ],
   });
 
-  targets = Option.Rest({ name: "path" });
+  targets = Option.Rest({ name: "repo" });
+  repos = Option.String("--repos", { description: "Also run on the repositories listed in this file (one path per line, # comments)" });
+  shard = Option.String("--shard", { description: "Only the K-th of N deterministic slices of the repository list (K/N)" });
+  jobs = Option.String("--jobs", { description: "Worker threads (default: available cores; 1 = no workers)" });
+  quiet = Option.Boolean("--quiet", false, { description: "No progress bar" });
   write = Option.Boolean("--write", false, { description: "Apply the fixes in place (atomic; file mode kept)" });
   select = Option.Array("--select", { description: "Only these codemods (comma-separated ids)" });
   ignore = Option.Array("--ignore", { description: "Skip these codemods (comma-separated ids)" });
-  format = Option.String("--format", "text", { description: "text | json" });
-  output = Option.String("--output", { description: "Write the report to this file instead of stdout" });
+  format = Option.String("--format", "text", { description: "text | json | sarif | patch | html" });
+  output = Option.String("--output", { description: "Write the report to this file (parent directories created); stdout then gets the summary" });
   exclude = Option.Array("--exclude", { description: "Glob of paths to skip (repeatable)" });
   maxBytes = Option.String("--max-bytes", { description: `Skip files larger than this (default ${DEFAULT_MAX_BYTES})` });
   includeTests = Option.Boolean("--include-tests", false, { description: "Also treat files under tests/ as candidates (secrets-to-env)" });
@@ -39,23 +67,39 @@ export class FixCommand extends Command {
     if (!(FORMATS as readonly string[]).includes(this.format)) {
       throw new UsageError(`--format must be one of ${FORMATS.join(", ")}`);
     }
+    const format = this.format as Format;
     const maxBytes = this.maxBytes === undefined ? DEFAULT_MAX_BYTES : Number(this.maxBytes);
     if (!Number.isInteger(maxBytes) || maxBytes <= 0) throw new UsageError("--max-bytes must be a positive integer");
+    const jobs = this.jobs === undefined ? defaultJobs() : Number(this.jobs);
+    if (!Number.isInteger(jobs) || jobs <= 0) throw new UsageError("--jobs must be a positive integer");
+    let paths: string[];
+    try {
+      paths = selectRepos({ positional: this.targets, reposFile: this.repos, shard: this.shard });
+    } catch (err) {
+      if (err instanceof BatchError) throw new UsageError(err.message);
+      throw err;
+    }
+    const codemods = selectCodemods(this.select, this.ignore);
+    const stderr = this.context.stderr as ProgressStream;
     const report = await runFix({
-      paths: this.targets.length ? this.targets : ["."],
-      codemods: selectCodemods(this.select, this.ignore),
+      paths,
+      codemods,
       write: this.write,
       exclude: this.exclude,
       maxBytes,
       includeTests: this.includeTests,
+      jobs,
+      progress: wantsProgress(stderr, this.quiet) ? progressBar(stderr) : noProgress,
     });
     const stream = this.context.stdout as NodeJS.WriteStream;
-    const color = this.output
-      ? false
-      : this.color ?? (!("NO_COLOR" in process.env && process.env.NO_COLOR !== "") && !!stream.isTTY);
-    const rendered = this.format === "json" ? renderJson(report) : renderText(report, { color });
-    if (this.output) fs.writeFileSync(this.output, rendered);
-    else this.context.stdout.write(rendered);
+    const color = this.color ?? (!("NO_COLOR" in process.env && process.env.NO_COLOR !== "") && !!stream.isTTY);
+    if (this.output) {
+      fs.mkdirSync(path.dirname(path.resolve(this.output)), { recursive: true });
+      fs.writeFileSync(this.output, render(format, report, codemods, false));
+      this.context.stdout.write(renderSummary(report, { color }));
+    } else {
+      this.context.stdout.write(render(format, report, codemods, color));
+    }
     return exitCode(report);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The run's result as data: what every reporter (text, json, ...) renders.
  */
-import type { Change, Notice, Safety } from "../codemod.js";
+import type { Change, Edit, Notice, Safety } from "../codemod.js";
 import type { FileStatus } from "./process.js";
 
 export interface ChangeReport {
@@ -23,6 +23,22 @@ export interface FileReport {
   readonly diff?: string;
   /** Set with --write once the new content is on disk. */
   readonly written?: boolean;
+  /** Changed files only: what the patch and SARIF reports are made from. Never serialised as is. */
+  readonly source?: FileSource;
+}
+
+/** The unmasked material of a changed file; each reporter masks what it prints. */
+export interface FileSource {
+  /** The bytes read and the bytes the fix produces (the patch report diffs these, byte for byte). */
+  readonly bytesBefore: Uint8Array;
+  readonly bytesAfter: Uint8Array;
+  /** Decoded text before the fix; the columns of changes and edits are UTF-16 indices into it. */
+  readonly textBefore: string;
+  readonly textAfter: string;
+  /** Each applied change's edits, parallel to FileReport.changes. */
+  readonly edits: readonly (readonly Edit[])[];
+  /** Secret values moved out by this file's changes: masked in every report but the patch. */
+  readonly secrets: readonly string[];
 }
 
 export interface EnvReport {
@@ -48,6 +64,8 @@ export interface RunReport {
   readonly env: EnvReport[];
   /** True when --write was given. */
   readonly write: boolean;
+  /** The repositories of the run, in order (files are grouped by repo in this order). */
+  readonly repos?: readonly string[];
 }
 
 export function changeReport(change: Change): ChangeReport {

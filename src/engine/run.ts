@@ -1,22 +1,32 @@
 /**
- * A whole run: discover → read → process (pure) → write → report. The only module here that
- * reads and writes project files.
+ * A whole run: discover → read → process (pure, on worker threads) → write → report. The only
+ * module here that reads and writes project files. A run covers one or more repositories; each
+ * is discovered on its own, files are grouped by repository in the order given, and every
+ * outcome lands at its own place, so the report does not depend on the number of workers.
  */
 import fs from "node:fs";
-import type { Codemod } from "../codemod.js";
+import os from "node:os";
+import type { Codemod, EnvEntry } from "../codemod.js";
 import { VERSION } from "../version.js";
 import { initPython } from "../python/parser.js";
-import { projectContext, projectFs, type ProjectFs } from "./context.js";
 import { unifiedDiff } from "./diff.js";
 import { maskAll } from "./mask.js";
-import { discover } from "./discover.js";
-import { processSource } from "./process.js";
+import { discover, type DiscoveryProblem, type Target } from "./discover.js";
+import type { FileOutcome } from "./process.js";
+import { noProgress, type Progress } from "./progress.js";
 import { changeReport, summarize, type EnvReport, type FileReport, type RunReport } from "./report.js";
+import { createExecutor } from "./workers.js";
 import { writeAtomic, WriteError } from "./write.js";
 
 export const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
 
+/** `--jobs` default: every core the process may use. */
+export function defaultJobs(): number {
+  return Math.max(1, os.availableParallelism());
+}
+
 export interface RunOptions {
+  /** Repositories (or directories, or files) to run on, in report order. */
   readonly paths: readonly string[];
   readonly codemods: readonly Codemod[];
   readonly write?: boolean;
@@ -24,65 +34,193 @@ export interface RunOptions {
   readonly maxBytes?: number;
   readonly includeTests?: boolean;
   readonly codemodOptions?: Record<string, unknown>;
+  /** Worker threads; 1 processes every file in this thread. Default: available cores. */
+  readonly jobs?: number;
+  readonly progress?: Progress;
+}
+
+type Entry = { readonly kind: "target"; readonly target: Target } | { readonly kind: "problem"; readonly problem: DiscoveryProblem };
+
+/** One repository of the run, as reported: its files in path order. */
+interface RepoGroup {
+  readonly repo: string;
+  readonly entries: Entry[];
+  /** Files not processed yet; the repository is finished when it drops to 0. */
+  remaining: number;
+  /** Environment entries (with values) of the changes kept, in file order; set when finished. */
+  env?: { readonly relPath: string; readonly entry: EnvEntry }[];
+}
+
+/** Path order that matches discovery's walk: component by component. */
+function comparePaths(a: string, b: string): number {
+  const pa = a.split("/");
+  const pb = b.split("/");
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    if (pa[i] !== pb[i]) return pa[i]! < pb[i]! ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}
+
+const entryPath = (e: Entry): string => (e.kind === "target" ? e.target.relPath : e.problem.relPath);
+
+/**
+ * Discover each path on its own and group the results by repository (a file named on the
+ * command line belongs to its project root's group). A file reached twice is processed once.
+ */
+function groupRepos(paths: readonly string[], exclude: readonly string[] | undefined): RepoGroup[] {
+  const groups = new Map<string, RepoGroup>();
+  const seen = new Set<string>();
+  for (const given of paths) {
+    const { targets, problems } = discover([given], { exclude });
+    const entries: Entry[] = [
+      ...problems.map((problem): Entry => ({ kind: "problem", problem })),
+      ...targets.filter((t) => !seen.has(t.absPath)).map((target): Entry => ({ kind: "target", target })),
+    ];
+    for (const t of targets) seen.add(t.absPath);
+    const repo = entries.length ? (entries[0]!.kind === "target" ? entries[0]!.target.repo : entries[0]!.problem.repo) : given;
+    let group = groups.get(repo);
+    if (!group) groups.set(repo, (group = { repo, entries: [], remaining: 0 }));
+    group.entries.push(...entries);
+  }
+  for (const group of groups.values()) {
+    group.entries.sort((a, b) => comparePaths(entryPath(a), entryPath(b)));
+    group.remaining = group.entries.filter((e) => e.kind === "target").length;
+  }
+  return [...groups.values()];
+}
+
+/** Run `fn` over `items` with at most `limit` of them in flight. */
+async function pump<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+}
+
+function fileReport(target: Target, bytes: Uint8Array, outcome: FileOutcome): FileReport {
+  const base = { repo: target.repo, path: target.relPath };
+  const secrets = outcome.changes.flatMap((c) => (c.env ?? []).map((e) => e.value));
+  if (outcome.status !== "changed") {
+    return { ...base, status: outcome.status, ...(outcome.reason ? { reason: outcome.reason } : {}), changes: outcome.changes.map(changeReport), notices: outcome.notices };
+  }
+  return {
+    ...base,
+    status: "changed",
+    changes: outcome.changes.map(changeReport),
+    notices: outcome.notices,
+    diff: maskAll(unifiedDiff(target.relPath, outcome.before!, outcome.after!), secrets),
+    source: {
+      bytesBefore: bytes,
+      bytesAfter: outcome.output!,
+      textBefore: outcome.before!,
+      textAfter: outcome.after!,
+      edits: outcome.changes.map((c) => c.edits),
+      secrets,
+    },
+  };
 }
 
 export async function runFix(options: RunOptions): Promise<RunReport> {
   await initPython();
-  const { targets, problems } = discover(options.paths, { exclude: options.exclude });
-  const files: FileReport[] = problems.map((p) => ({ repo: p.repo, path: p.relPath, status: p.status, reason: p.reason, changes: [], notices: [] }));
-  const env = new Map<string, EnvReport>();
-  const fsByRoot = new Map<string, ProjectFs>();
+  const groups = groupRepos(options.paths, options.exclude);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const progress = options.progress ?? noProgress;
 
-  for (const target of targets) {
-    const base = { repo: target.repo, path: target.relPath };
-    let bytes: Uint8Array;
-    try {
-      bytes = fs.readFileSync(target.absPath);
-    } catch (err) {
-      files.push({ ...base, status: "failed", reason: `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, changes: [], notices: [] });
-      continue;
-    }
-    let pfs = fsByRoot.get(target.root);
-    if (!pfs) fsByRoot.set(target.root, (pfs = projectFs(target.root)));
-    const ctx = projectContext(target.root, target.relPath, pfs, options.codemodOptions, options.includeTests);
-    const outcome = processSource(bytes, ctx, { codemods: options.codemods, maxBytes });
-    const secrets = outcome.changes.flatMap((c) => (c.env ?? []).map((e) => e.value));
-    const report: FileReport = {
-      ...base,
-      status: outcome.status,
-      ...(outcome.reason ? { reason: outcome.reason } : {}),
-      changes: outcome.changes.map(changeReport),
-      notices: outcome.notices,
-      ...(outcome.status === "changed" ? { diff: maskAll(unifiedDiff(target.relPath, outcome.before!, outcome.after!), secrets) } : {}),
-    };
-    if (outcome.status === "changed" && options.write) {
-      try {
-        writeAtomic(target.absPath, bytes, outcome.output!);
-        files.push({ ...report, written: true });
-      } catch (err) {
-        const reason = err instanceof WriteError ? err.message : `write failed: ${(err as Error).message}`;
-        files.push({ ...report, status: "failed", reason });
-        continue;
-      }
-    } else {
-      files.push(report);
-    }
-    for (const change of outcome.changes) {
-      for (const entry of change.env ?? []) {
-        const key = `${target.repo}\0${entry.name}`;
-        const seen = env.get(key) ?? { name: entry.name, ...(entry.provider ? { provider: entry.provider } : {}), files: [] };
-        if (!seen.files.includes(target.relPath)) seen.files.push(target.relPath);
-        env.set(key, seen);
+  // Every file gets its place in the report up front; outcomes fill them in whatever order they finish.
+  const slots: { group: RepoGroup; target: Target; index: number }[] = [];
+  const files: (FileReport | undefined)[] = [];
+  const envOf: (readonly EnvEntry[] | undefined)[] = [];
+  const indexOf = new Map<Target, number>();
+  for (const group of groups) {
+    for (const entry of group.entries) {
+      const index = files.length;
+      if (entry.kind === "problem") {
+        const p = entry.problem;
+        files.push({ repo: p.repo, path: p.relPath, status: p.status, reason: p.reason, changes: [], notices: [] });
+      } else {
+        files.push(undefined);
+        slots.push({ group, target: entry.target, index });
+        indexOf.set(entry.target, index);
       }
     }
   }
-  const repos = new Set([...options.paths]).size;
+
+  // A repository is finished once its last file is processed (and written, with --write).
+  const repoDone = (group: RepoGroup): void => {
+    group.env = [];
+    for (const entry of group.entries) {
+      if (entry.kind !== "target") continue;
+      for (const env of envOf[indexOf.get(entry.target)!] ?? []) group.env.push({ relPath: entry.target.relPath, entry: env });
+    }
+  };
+  for (const group of groups) if (group.remaining === 0) repoDone(group);
+
+  const executor = await createExecutor(options.jobs ?? defaultJobs(), slots.length, {
+    codemods: options.codemods,
+    maxBytes,
+    codemodOptions: options.codemodOptions,
+    includeTests: options.includeTests,
+  });
+  progress.start(slots.length);
+  try {
+    await pump(slots, executor.capacity, async ({ group, target, index }) => {
+      files[index] = await processTarget(target, executor.run.bind(executor), options.write ?? false, (env) => (envOf[index] = env));
+      progress.advance(group.repo);
+      if (--group.remaining === 0) repoDone(group);
+    });
+  } finally {
+    progress.stop();
+    await executor.close();
+  }
+
+  const done = files as FileReport[];
+  const env = new Map<string, EnvReport>();
+  for (const group of groups) {
+    for (const { relPath, entry } of group.env ?? []) {
+      const key = `${group.repo}\0${entry.name}`;
+      const seen = env.get(key) ?? { name: entry.name, ...(entry.provider ? { provider: entry.provider } : {}), files: [] };
+      if (!seen.files.includes(relPath)) seen.files.push(relPath);
+      env.set(key, seen);
+    }
+  }
   return {
     tool: { name: "pyremedy", version: VERSION },
-    summary: summarize(files, options.codemods.map((c) => c.id), repos),
-    files,
+    summary: summarize(done, options.codemods.map((c) => c.id), groups.length),
+    files: done,
     env: [...env.values()],
     write: !!options.write,
+    repos: groups.map((g) => g.repo),
   };
+}
+
+/** Read, process, and (with --write) write one file. Never throws: a failure is the file's status. */
+async function processTarget(
+  target: Target,
+  run: (task: { root: string; relPath: string; bytes: Uint8Array }) => Promise<FileOutcome>,
+  write: boolean,
+  keepEnv: (env: readonly EnvEntry[]) => void,
+): Promise<FileReport> {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(target.absPath);
+  } catch (err) {
+    const reason = `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+    return { repo: target.repo, path: target.relPath, status: "failed", reason, changes: [], notices: [] };
+  }
+  const outcome = await run({ root: target.root, relPath: target.relPath, bytes });
+  const report = fileReport(target, bytes, outcome);
+  if (outcome.status === "changed" && write) {
+    try {
+      writeAtomic(target.absPath, bytes, outcome.output!);
+    } catch (err) {
+      const reason = err instanceof WriteError ? err.message : `write failed: ${(err as Error).message}`;
+      const { source: _unwritten, ...rest } = report;
+      return { ...rest, status: "failed", reason };
+    }
+    keepEnv(outcome.changes.flatMap((c) => c.env ?? []));
+    return { ...report, written: true };
+  }
+  keepEnv(outcome.changes.flatMap((c) => c.env ?? []));
+  return report;
 }

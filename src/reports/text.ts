@@ -63,6 +63,29 @@ export function renderText(report: RunReport, style: Style): string {
     for (const e of report.env) out.push(`  ${e.name}${e.provider ? ` (${e.provider})` : ""}: ${e.files.join(", ")}`);
     out.push("");
   }
+  return (out.length ? out.join("\n") + "\n" : "") + renderSummary(report, style);
+}
+
+/** Per repository (when there are several): files changed/skipped/failed and changes per codemod. */
+function repoTable(report: RunReport): string[] {
+  const repos = report.repos ?? [...new Set(report.files.map((f) => f.repo))];
+  if (repos.length < 2) return [];
+  const ids = Object.keys(report.summary.byCodemod).filter((id) => report.summary.byCodemod[id]! > 0);
+  const rows = repos.map((repo) => {
+    const files = report.files.filter((f) => f.repo === repo);
+    const count = (status: string): number => files.filter((f) => f.status === status).length;
+    const changes = files.flatMap((f) => f.changes);
+    return [repo, count("changed"), count("skipped"), count("failed"), ...ids.map((id) => changes.filter((c) => c.codemod === id).length)].map(String);
+  });
+  const head = ["repo", "changed", "skipped", "failed", ...ids];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
+  return [line(head), ...rows.map(line), ""];
+}
+
+/** The end of the text report, and all that stdout carries when the report goes to --output. */
+export function renderSummary(report: RunReport, style: Style): string {
+  const out: string[] = repoTable(report);
   const s = report.summary;
   const counts = Object.entries(s.byCodemod).filter(([, n]) => n > 0);
   if (counts.length) {

@@ -1,0 +1,228 @@
+/**
+ * Where the per-file pipeline runs: in this thread (`--jobs 1`) or on worker threads, each with
+ * its own tree-sitter Parser. Only the pure processSource runs on a worker; the caller keeps
+ * discovery, reading, writing and reporting, and places every outcome by its own index, so the
+ * report is the same for any number of workers.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { codemods as registry } from "../../codemods/index.js";
+import type { Codemod } from "../codemod.js";
+import { initPython } from "../python/parser.js";
+import { projectContext, projectFs, type ProjectFs } from "./context.js";
+import { processSource, type FileOutcome } from "./process.js";
+
+export interface Task {
+  /** Absolute project root (ProjectContext.root). */
+  readonly root: string;
+  readonly relPath: string;
+  readonly bytes: Uint8Array;
+}
+
+export interface ExecutorOptions {
+  readonly codemods: readonly Codemod[];
+  readonly maxBytes: number;
+  readonly codemodOptions?: Record<string, unknown>;
+  readonly includeTests?: boolean;
+}
+
+export interface Executor {
+  /** Threads processing files in parallel (1 for the in-process executor). */
+  readonly workers: number;
+  /** How many tasks the caller should keep in flight to keep every worker busy. */
+  readonly capacity: number;
+  run(task: Task): Promise<FileOutcome>;
+  close(): Promise<void>;
+}
+
+/** What a worker is started with (structured-cloneable). */
+export interface WorkerSetup {
+  readonly codemodIds: readonly string[];
+  readonly maxBytes: number;
+  readonly codemodOptions: Record<string, unknown>;
+  readonly includeTests: boolean;
+}
+
+interface TaskMessage {
+  readonly id: number;
+  readonly root: string;
+  readonly relPath: string;
+  readonly bytes: Uint8Array;
+}
+
+type ResultMessage = { readonly id: number; readonly outcome: FileOutcome } | { readonly id: number; readonly error: string };
+
+function crashed(reason: string): FileOutcome {
+  return { status: "failed", reason: `internal error: ${reason}`, changes: [], notices: [] };
+}
+
+/**
+ * The per-thread half shared by both executors: one ProjectFs per root, so each thread reads a
+ * project file at most once.
+ */
+export function fileProcessor(setup: ExecutorOptions): (task: Task) => FileOutcome {
+  const fsByRoot = new Map<string, ProjectFs>();
+  return (task) => {
+    let pfs = fsByRoot.get(task.root);
+    if (!pfs) fsByRoot.set(task.root, (pfs = projectFs(task.root)));
+    const ctx = projectContext(task.root, task.relPath, pfs, setup.codemodOptions, setup.includeTests);
+    try {
+      return processSource(task.bytes, ctx, { codemods: setup.codemods, maxBytes: setup.maxBytes });
+    } catch (err) {
+      return crashed((err as Error).message ?? String(err));
+    }
+  };
+}
+
+/** Run every file in this thread; yields to the event loop now and then so timers and signals get a turn. */
+export async function inProcessExecutor(options: ExecutorOptions): Promise<Executor> {
+  await initPython();
+  const process1 = fileProcessor(options);
+  let lastYield = Date.now();
+  return {
+    workers: 1,
+    capacity: 1,
+    async run(task) {
+      const outcome = process1(task);
+      if (Date.now() - lastYield > 50) {
+        await new Promise((resolve) => setImmediate(resolve));
+        lastYield = Date.now();
+      }
+      return outcome;
+    },
+    async close() {},
+  };
+}
+
+/** The newest modification time of the TypeScript sources under `root`'s src/ and codemods/. */
+function newestSource(root: string): number {
+  let newest = 0;
+  const walk = (dir: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".ts")) newest = Math.max(newest, fs.statSync(p).mtimeMs);
+    }
+  };
+  walk(path.join(root, "src"));
+  walk(path.join(root, "codemods"));
+  return newest;
+}
+
+let entryOverride: URL | undefined;
+
+/** Tests: start workers from this compiled worker.js instead (see test/build.ts). */
+export function setWorkerEntry(entry: URL | undefined): void {
+  entryOverride = entry;
+}
+
+/**
+ * The worker's entry file. Built (dist/), it sits next to this module. Run from the TypeScript
+ * sources (vitest), Node cannot start a .ts worker, so the build's worker is used — and only when
+ * it is at least as new as every source file, so a worker never runs stale code.
+ */
+export function workerEntry(): URL | undefined {
+  if (entryOverride) return entryOverride;
+  const here = new URL(import.meta.url);
+  if (here.pathname.endsWith(".js")) return new URL("./worker.js", here);
+  const root = fileURLToPath(new URL("../../", here));
+  const built = path.join(root, "dist", "src", "engine", "worker.js");
+  let builtAt: number;
+  try {
+    builtAt = fs.statSync(built).mtimeMs;
+  } catch {
+    return undefined;
+  }
+  return builtAt >= newestSource(root) ? pathToFileURL(built) : undefined;
+}
+
+/** Codemods a worker can rebuild from their ids: those of the registry. */
+function registryIds(codemods: readonly Codemod[]): string[] | undefined {
+  const ids = codemods.map((c) => c.id);
+  return codemods.every((c) => registry.find((r) => r.id === c.id) === c) ? ids : undefined;
+}
+
+interface Slot {
+  /** Undefined after a crash, until the next task starts a fresh one. */
+  worker?: Worker;
+  readonly pending: Map<number, (outcome: FileOutcome) => void>;
+}
+
+/** A pool of `size` worker threads fed one task at a time each (plus one queued), least busy first. */
+class WorkerPool implements Executor {
+  readonly capacity: number;
+  private readonly slots: Slot[] = [];
+  private nextId = 0;
+
+  constructor(readonly workers: number, private readonly entry: URL, private readonly setup: WorkerSetup) {
+    this.capacity = workers * 2;
+    for (let i = 0; i < workers; i++) {
+      const slot: Slot = { pending: new Map() };
+      this.start(slot);
+      this.slots.push(slot);
+    }
+  }
+
+  private start(slot: Slot): Worker {
+    const worker = new Worker(this.entry, { workerData: this.setup });
+    slot.worker = worker;
+    worker.on("message", (msg: ResultMessage) => {
+      const resolve = slot.pending.get(msg.id);
+      if (!resolve) return;
+      slot.pending.delete(msg.id);
+      resolve("outcome" in msg ? msg.outcome : crashed(msg.error));
+    });
+    const fail = (reason: string): void => {
+      if (slot.worker !== worker) return;
+      for (const resolve of slot.pending.values()) resolve(crashed(reason));
+      slot.pending.clear();
+      // A crashed worker (out of memory, a WASM abort) takes only its own files down; the run goes on.
+      slot.worker = undefined;
+    };
+    worker.on("error", (err) => fail(`worker crashed (${err.message})`));
+    worker.on("exit", (code) => fail(`worker exited with code ${code}`));
+    return worker;
+  }
+
+  run(task: Task): Promise<FileOutcome> {
+    const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = this.nextId++;
+    // A private copy, moved (not copied again) to the worker: the caller keeps its bytes for the write.
+    const bytes = new Uint8Array(task.bytes);
+    const message: TaskMessage = { id, root: task.root, relPath: task.relPath, bytes };
+    return new Promise((resolve) => {
+      slot.pending.set(id, resolve);
+      (slot.worker ?? this.start(slot)).postMessage(message, [bytes.buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.worker?.terminate()));
+  }
+}
+
+/**
+ * An executor for `jobs` threads over `files` files: in this thread when one thread is enough
+ * (or when the codemods are not all from the registry, or no worker build is available from
+ * sources), otherwise a pool of min(jobs, files) workers.
+ */
+export async function createExecutor(jobs: number, files: number, options: ExecutorOptions): Promise<Executor> {
+  const size = Math.min(jobs, files);
+  const ids = size > 1 ? registryIds(options.codemods) : undefined;
+  const entry = ids ? workerEntry() : undefined;
+  if (!ids || !entry) return inProcessExecutor(options);
+  return new WorkerPool(size, entry, {
+    codemodIds: ids,
+    maxBytes: options.maxBytes,
+    codemodOptions: options.codemodOptions ?? {},
+    includeTests: options.includeTests ?? false,
+  });
+}
