@@ -1,5 +1,6 @@
 import { Builtins, Cli } from "clipanion";
 import { VERSION } from "../version.js";
+import { BranchCommand } from "./branch.js";
 import { ExplainCommand } from "./explain.js";
 import { FixCommand } from "./fix.js";
 import { ListCommand } from "./list.js";
@@ -9,6 +10,7 @@ export function buildCli(): Cli {
   cli.register(FixCommand);
   cli.register(ListCommand);
   cli.register(ExplainCommand);
+  cli.register(BranchCommand);
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   return cli;
