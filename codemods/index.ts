@@ -3,9 +3,10 @@
  * also the order in which codemods run and, in fix branches, the order of their commits.
  */
 import type { Codemod } from "../src/codemod.js";
+import { narrowExcept } from "./narrow-except.js";
 import { verifySsl } from "./verify-ssl.js";
 
-export const codemods: readonly Codemod[] = [verifySsl];
+export const codemods: readonly Codemod[] = [narrowExcept, verifySsl];
 
 export function codemodById(id: string): Codemod | undefined {
   return codemods.find((c) => c.id === id);

@@ -12,12 +12,15 @@ export interface Finding {
 
 const workspaces = new Map<string, Workspace>();
 
-/** ruff findings of `rules` in `source` (ruff honours `# noqa` itself). */
-export function ruffFindings(source: string, rules: readonly string[]): Finding[] {
-  const key = [...rules].sort().join(",");
+/**
+ * ruff findings of `rules` in `source` (ruff honours `# noqa` itself). `settings`: more of ruff's
+ * `lint` table, e.g. `{ "flake8-bandit": { "check-typed-exception": true }, "logger-objects": [...] }`.
+ */
+export function ruffFindings(source: string, rules: readonly string[], settings: Record<string, unknown> = {}): Finding[] {
+  const key = [...rules].sort().join(",") + JSON.stringify(settings);
   let ws = workspaces.get(key);
   if (!ws) {
-    ws = new Workspace({ lint: { select: [...rules] } }, PositionEncoding.Utf16);
+    ws = new Workspace({ lint: { ...settings, select: [...rules] } }, PositionEncoding.Utf16);
     workspaces.set(key, ws);
   }
   const diagnostics = ws.check(source) as { code: string | null; message: string; start_location: { row: number; column: number } }[];
