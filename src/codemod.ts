@@ -65,10 +65,35 @@ export interface ProjectContext {
   readText(relPath: string): string | undefined;
   /** Names of the entries of a directory relative to `root`, with a trailing `/` on directories; undefined when absent. */
   listDir(relPath: string): string[] | undefined;
-  /** Per-codemod options, from configuration. */
+  /**
+   * Per-codemod options from `[tool.pyremedy.<id>]`, keyed by codemod id, then by option name
+   * (validated against the codemod's `options`; read them with `optionValue`).
+   */
   readonly options: Readonly<Record<string, unknown>>;
   /** True when files under tests/ should be treated like any other file. */
   readonly includeTests: boolean;
+}
+
+export type OptionValue = boolean | number | string | readonly string[];
+
+/** One setting of a codemod, as declared on it: configuration is validated against this. */
+export interface CodemodOption {
+  /** kebab-case key in `[tool.pyremedy.<id>]`. */
+  readonly name: string;
+  readonly type: "boolean" | "integer" | "string" | "string-list";
+  readonly default: OptionValue;
+  /** For `string`: the accepted values. */
+  readonly choices?: readonly string[];
+  /** One line for `explain` and the README. */
+  readonly description: string;
+}
+
+/** The configured value of `codemod`'s option `name`, or its declared default. */
+export function optionValue<T extends OptionValue>(ctx: ProjectContext, codemod: Codemod, name: string): T {
+  const declared = codemod.options?.find((o) => o.name === name);
+  if (!declared) throw new Error(`${codemod.id} declares no option '${name}'`);
+  const given = (ctx.options[codemod.id] as Record<string, unknown> | undefined)?.[name];
+  return (given ?? declared.default) as T;
 }
 
 export interface Reference {
@@ -92,6 +117,8 @@ export interface Codemod {
   /** Rule codes of the peers that only detect this flaw. */
   readonly peers: readonly string[];
   readonly references: readonly Reference[];
+  /** Settings users may give in `[tool.pyremedy.<id>]`; any other key there is an error. */
+  readonly options?: readonly CodemodOption[];
   /**
    * Cheap byte-level test: false means this codemod cannot change the file, so it need not run.
    * Must never return false for a file the codemod would change.

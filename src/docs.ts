@@ -3,6 +3,21 @@
  */
 import type { Codemod } from "./codemod.js";
 
+/** The `[tool.pyremedy.<id>]` table a codemod accepts, with defaults, as Markdown. */
+function optionLines(c: Codemod): string[] {
+  if (!c.options?.length) return [];
+  const value = (v: unknown): string => JSON.stringify(v);
+  return [
+    "## Options",
+    `In pyproject.toml, under \`[tool.pyremedy.${c.id}]\`:`,
+    ...c.options.map((o) => {
+      const choices = o.choices ? ` (one of ${o.choices.map(value).join(", ")})` : "";
+      return `- \`${o.name}\` (${o.type}, default ${value(o.default)})${choices}: ${o.description}`;
+    }),
+    "",
+  ];
+}
+
 export function explainCodemod(c: Codemod): string {
   const lines = [
     `# ${c.id}: ${c.title}`,
@@ -28,6 +43,7 @@ export function explainCodemod(c: Codemod): string {
     "",
     `Peers that only detect it: ${c.peers.join(", ") || "none"}`,
     "",
+    ...optionLines(c),
     "## References",
     ...c.references.map((r) => `- ${r.title}: ${r.url}`),
   ];

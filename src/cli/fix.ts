@@ -3,7 +3,7 @@ import path from "node:path";
 import { Command, Option, UsageError } from "clipanion";
 import { BatchError, selectRepos } from "../engine/batch.js";
 import { noProgress, progressBar, wantsProgress, type ProgressStream } from "../engine/progress.js";
-import { exitCode, type RunReport } from "../engine/report.js";
+import { exitCode, mergeReports, withoutUnusedIgnores, type RunReport } from "../engine/report.js";
 import { DEFAULT_MAX_BYTES, defaultJobs, runFix } from "../engine/run.js";
 import type { Codemod } from "../codemod.js";
 import { renderHtml } from "../reports/html.js";
@@ -11,7 +11,8 @@ import { renderJson } from "../reports/json.js";
 import { renderPatch } from "../reports/patch.js";
 import { renderSarif } from "../reports/sarif.js";
 import { renderSummary, renderText } from "../reports/text.js";
-import { selectCodemods } from "./select.js";
+import { codemods as registry } from "../../codemods/index.js";
+import { planRuns, renderSettings } from "../config.js";
 
 const FORMATS = ["text", "json", "sarif", "patch", "html"] as const;
 type Format = (typeof FORMATS)[number];
@@ -33,6 +34,8 @@ export class FixCommand extends Command {
     details: `
       Walks the given files and directories for \`*.py\` (honouring .gitignore), runs the selected codemods and prints a unified diff per file. Nothing is written unless \`--write\` is given.
 
+      Settings come from \`[tool.pyremedy]\` in the nearest pyproject.toml above each path (select, ignore, exclude, include-tests, per-codemod option tables); command-line flags win. \`--show-config\` prints the result. \`# pyremedy: ignore\` / \`# pyremedy: ignore[ID,...]\` on a line (or a statement's first line) leaves it alone; \`--report-unused-ignores\` lists the ones that suppressed nothing.
+
       Several repositories can be named, or listed in a file (\`--repos\`, one path per line, \`#\` comments); each is discovered on its own and the report groups files by repository. \`--shard K/N\` keeps the K-th of N deterministic slices of that list, for CI matrices. Files are processed on \`--jobs\` worker threads; the report is the same for any number.
 
       Formats: text (coloured diffs and a summary), json, sarif (SARIF 2.1.0 with fixes), patch (for \`git apply\`; with several repositories, paths are prefixed by each repository's path from the current directory) and html (one self-contained review page). Only the patch carries secret values.
@@ -45,6 +48,7 @@ export class FixCommand extends Command {
       ["Machine-readable report", "$0 fix --format json --output report.json ."],
       ["A fleet, one CI shard of four, as SARIF", "$0 fix --repos repos.txt --shard 2/4 --format sarif --output out/pyremedy.sarif"],
       ["A patch to apply elsewhere", "$0 fix --format patch ./my-service > fixes.patch"],
+      ["The configuration in effect", "$0 fix --show-config ./my-service"],
     ],
   });
 
@@ -60,7 +64,9 @@ export class FixCommand extends Command {
   output = Option.String("--output", { description: "Write the report to this file (parent directories created); stdout then gets the summary" });
   exclude = Option.Array("--exclude", { description: "Glob of paths to skip (repeatable)" });
   maxBytes = Option.String("--max-bytes", { description: `Skip files larger than this (default ${DEFAULT_MAX_BYTES})` });
-  includeTests = Option.Boolean("--include-tests", false, { description: "Also treat files under tests/ as candidates (secrets-to-env)" });
+  includeTests = Option.Boolean("--include-tests", { description: "Also treat files under tests/ as candidates (secrets-to-env); --no-include-tests overrides the configuration" });
+  showConfig = Option.Boolean("--show-config", false, { description: "Print the effective configuration (pyproject.toml [tool.pyremedy] merged with these flags) as JSON, and exit" });
+  reportUnusedIgnores = Option.Boolean("--report-unused-ignores", false, { description: "List `# pyremedy: ignore` comments that suppressed nothing (exit 1 when there are any)" });
   color = Option.Boolean("--color", { description: "Force (or with --no-color, disable) coloured output" });
 
   async execute(): Promise<number> {
@@ -79,18 +85,30 @@ export class FixCommand extends Command {
       if (err instanceof BatchError) throw new UsageError(err.message);
       throw err;
     }
-    const codemods = selectCodemods(this.select, this.ignore);
+    // One run per configuration (usually one): each path gets its nearest [tool.pyremedy].
+    const groups = planRuns(paths, { select: this.select, ignore: this.ignore, exclude: this.exclude, includeTests: this.includeTests });
+    if (this.showConfig) {
+      this.context.stdout.write(renderSettings(groups));
+      return 0;
+    }
+    const codemods = registry.filter((c) => groups.some((g) => g.settings.codemods.includes(c)));
     const stderr = this.context.stderr as ProgressStream;
-    const report = await runFix({
-      paths,
-      codemods,
-      write: this.write,
-      exclude: this.exclude,
-      maxBytes,
-      includeTests: this.includeTests,
-      jobs,
-      progress: wantsProgress(stderr, this.quiet) ? progressBar(stderr) : noProgress,
-    });
+    const reports: RunReport[] = [];
+    for (const { paths: some, settings } of groups) {
+      reports.push(await runFix({
+        paths: some,
+        codemods: settings.codemods,
+        write: this.write,
+        exclude: settings.exclude,
+        maxBytes,
+        includeTests: settings.includeTests,
+        codemodOptions: settings.codemodOptions,
+        jobs,
+        progress: wantsProgress(stderr, this.quiet) ? progressBar(stderr) : noProgress,
+      }));
+    }
+    const merged = mergeReports(reports);
+    const report = this.reportUnusedIgnores ? merged : withoutUnusedIgnores(merged);
     const stream = this.context.stdout as NodeJS.WriteStream;
     const color = this.color ?? (!("NO_COLOR" in process.env && process.env.NO_COLOR !== "") && !!stream.isTTY);
     if (this.output) {

@@ -12,8 +12,8 @@ export class ListCommand extends Command {
 
   async execute(): Promise<number> {
     if (this.json) {
-      const data = codemods.map(({ id, title, what, why, safety, safetyNote, example, peers, references }) => ({
-        id, title, what, why, safety, safetyNote, example, peers, references,
+      const data = codemods.map(({ id, title, what, why, safety, safetyNote, example, peers, references, options }) => ({
+        id, title, what, why, safety, safetyNote, example, peers, references, options: options ?? [],
       }));
       this.context.stdout.write(JSON.stringify(data, null, 2) + "\n");
       return 0;

@@ -45,6 +45,14 @@ function isInside(root: string, p: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
+function realpathOr(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
 /** The nearest ancestor holding `.git`, else the directory itself. */
 export function projectRootOf(dir: string): string {
   for (let d = dir; ; d = path.dirname(d)) {
@@ -81,8 +89,24 @@ function ignoredBy(layers: readonly Layer[], relPath: string, isDir: boolean): b
 export function discover(paths: readonly string[], options: DiscoverOptions = {}): Discovery {
   const targets: Target[] = [];
   const problems: DiscoveryProblem[] = [];
-  const excludes = (options.exclude ?? []).map((g) => picomatch(g, { dot: true }));
-  const excluded = (rel: string): boolean => excludes.some((m) => m(rel) || m(path.posix.basename(rel)));
+  // A glob starting with `/` (configuration globs, anchored at their file's directory) is matched
+  // against the absolute path; any other against the path below the root, and the base name.
+  const globs = options.exclude ?? [];
+  const relative = globs.filter((g) => !g.startsWith("/")).map((g) => picomatch(g, { dot: true }));
+  const absolute = globs.filter((g) => g.startsWith("/")).map((g) => picomatch(g, { dot: true }));
+  const excludedRel = (rel: string): boolean => relative.some((m) => m(rel) || m(path.posix.basename(rel)));
+  const excludedAbs = (abs: string): boolean => absolute.some((m) => m(toPosix(abs)));
+  const excluded = (rel: string, abs: string): boolean => excludedRel(rel) || excludedAbs(abs);
+  /** A file named on the command line (pre-commit passes them) is excluded like a walked one: it or a directory above it. */
+  const excludedFile = (rel: string, abs: string): boolean => {
+    const parts = rel.split("/");
+    for (let n = parts.length; n > 0; n--) if (excludedRel(parts.slice(0, n).join("/"))) return true;
+    for (let p = abs; absolute.length; p = path.dirname(p)) {
+      if (excludedAbs(p)) return true;
+      if (path.dirname(p) === p) break;
+    }
+    return false;
+  };
 
   for (const given of paths) {
     const abs = path.resolve(given);
@@ -96,7 +120,12 @@ export function discover(paths: readonly string[], options: DiscoverOptions = {}
     if (stat.isFile()) {
       const root = projectRootOf(path.dirname(abs));
       const repo = toPosix(path.relative(process.cwd(), root)) || ".";
-      targets.push({ repo, root, relPath: toPosix(path.relative(root, abs)), absPath: abs });
+      const relPath = toPosix(path.relative(root, abs));
+      if (excludedFile(relPath, realpathOr(abs))) {
+        problems.push({ repo, relPath, status: "skipped", reason: "excluded (exclude pattern)" });
+        continue;
+      }
+      targets.push({ repo, root, relPath, absPath: abs });
       continue;
     }
     if (!stat.isDirectory()) {
@@ -145,10 +174,10 @@ export function discover(paths: readonly string[], options: DiscoverOptions = {}
         }
         if (isDir) {
           if (SKIPPED_DIRS.has(entry.name) || entry.name.endsWith(".egg-info")) continue;
-          if (ignoredBy(here, rel, true) || excluded(rel)) continue;
+          if (ignoredBy(here, rel, true) || excluded(rel, full)) continue;
           walk(full, rel, here);
         } else if (isFile && entry.name.endsWith(".py")) {
-          if (ignoredBy(here, rel, false) || excluded(rel)) continue;
+          if (ignoredBy(here, rel, false) || excluded(rel, full)) continue;
           targets.push({ repo: given, root, relPath: rel, absPath: full });
         }
       }

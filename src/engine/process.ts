@@ -6,7 +6,8 @@ import type { Node } from "web-tree-sitter";
 import type { Change, Codemod, Notice, ProjectContext } from "../codemod.js";
 import { PythonFile } from "../python/file.js";
 import { countSyntaxErrors, firstSyntaxError, parsePython, query } from "../python/parser.js";
-import { lineSuppresses } from "../python/suppress.js";
+import { codemods as registry } from "../../codemods/index.js";
+import { ignoreComments, lineSuppresses, mayHoldIgnores, unusedIgnores, usedKey, type IgnoreComment, type UnusedIgnore } from "../python/suppress.js";
 import { applyEdits, OverlapError, selectCompatible } from "./apply.js";
 import { decodeSource, encodeSource, type DecodedSource } from "./source.js";
 
@@ -22,6 +23,8 @@ export interface FileOutcome {
   readonly after?: string;
   /** The bytes to write (only when changed). */
   readonly output?: Uint8Array;
+  /** `# pyremedy: ignore` comments that suppressed nothing (changed and unchanged files only). */
+  readonly unusedIgnores?: readonly UnusedIgnore[];
 }
 
 export interface ProcessOptions {
@@ -62,7 +65,8 @@ interface PassResult {
   notices: Notice[];
 }
 
-function runCodemods(file: PythonFile, ctx: ProjectContext, codemods: readonly Codemod[]): PassResult {
+/** `used` collects usedKey(line, codemod) for every suppressed change (first pass: original lines). */
+function runCodemods(file: PythonFile, ctx: ProjectContext, codemods: readonly Codemod[], used?: Set<string>): PassResult {
   const changes: Change[] = [];
   const notices: Notice[] = [];
   for (const codemod of codemods) {
@@ -74,9 +78,9 @@ function runCodemods(file: PythonFile, ctx: ProjectContext, codemods: readonly C
       throw new CodemodCrash(`${codemod.id} crashed: ${(err as Error).message ?? String(err)}`);
     }
     for (const change of result.changes) {
-      const lines = suppressionLines(file, change);
-      if (lines.some((l) => lineSuppresses(file.lineText(l), codemod.id, codemod.peers))) continue;
-      changes.push(change);
+      const by = suppressionLines(file, change).filter((l) => lineSuppresses(file.lineText(l), codemod.id, codemod.peers));
+      for (const l of used ? by : []) used!.add(usedKey(l, codemod.id));
+      if (by.length === 0) changes.push(change);
     }
     if (result.notices) notices.push(...result.notices);
   }
@@ -100,15 +104,20 @@ export function processSource(bytes: Uint8Array, ctx: ProjectContext, options: P
   const decoded = decodeSource(bytes);
   if (!decoded.ok) return { status: "skipped", reason: decoded.reason, ...none };
   const source = decoded.source;
-  if (!options.codemods.some((c) => c.mayApply(source.text, ctx.relPath))) {
-    return { status: "unchanged", ...none };
-  }
+  const mayChange = options.codemods.some((c) => c.mayApply(source.text, ctx.relPath));
+  // A file nothing may change is parsed only to judge its `# pyremedy: ignore` comments.
+  const ignores = mayHoldIgnores(source.text);
+  if (!mayChange && !ignores) return { status: "unchanged", ...none };
 
   let file = new PythonFile(ctx.relPath, source.text, parsePython(source.text), source.eol);
   try {
     const syntax = syntaxErrorReason(file);
-    if (syntax) return { status: "skipped", reason: syntax, ...none };
-    return fixpoint(file, source, ctx, options, (next) => (file = next));
+    if (syntax) return mayChange ? { status: "skipped", reason: syntax, ...none } : { status: "unchanged", ...none };
+    // Found before the fix moves any line; judged after it, against what the first pass suppressed.
+    const comments = ignores ? ignoreComments(file) : [];
+    const used = new Set<string>();
+    const outcome = fixpoint(file, source, ctx, options, (next) => (file = next), used);
+    return comments.length ? withUnusedIgnores(outcome, comments, used, options.codemods) : outcome;
   } catch (err) {
     const reason = err instanceof CodemodCrash || err instanceof OverlapError ? err.message : `internal error: ${(err as Error).message}`;
     return { status: "failed", reason, ...none };
@@ -128,13 +137,14 @@ function fixpoint(
   ctx: ProjectContext,
   options: ProcessOptions,
   replace: (file: PythonFile) => void,
+  used: Set<string>,
 ): FileOutcome {
   let file = first;
   const applied: Change[] = [];
   let notices: Notice[] | undefined;
   let settled = false;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const result = runCodemods(file, ctx, options.codemods);
+    const result = runCodemods(file, ctx, options.codemods, pass === 0 ? used : undefined);
     if (pass === 0 && (result.changes.length > 0 || result.notices.length > 0)) {
       // Checked only where a codemod found something: the query walks the whole tree.
       const py2 = python2Construct(file.root);
@@ -165,6 +175,12 @@ function fixpoint(
     settled = deferred.length === 0;
   }
   return failed(`fix refused: did not converge after ${MAX_PASSES} passes`, notices ?? []);
+}
+
+function withUnusedIgnores(outcome: FileOutcome, comments: readonly IgnoreComment[], used: ReadonlySet<string>, codemods: readonly Codemod[]): FileOutcome {
+  if (outcome.status !== "changed" && outcome.status !== "unchanged") return outcome;
+  const unused = unusedIgnores(comments, used, codemods.map((c) => c.id), registry.map((c) => c.id));
+  return unused.length ? { ...outcome, unusedIgnores: unused } : outcome;
 }
 
 function failed(reason: string, notices: Notice[]): FileOutcome {

@@ -2,6 +2,7 @@
  * The run's result as data: what every reporter (text, json, ...) renders.
  */
 import type { Change, Edit, Notice, Safety } from "../codemod.js";
+import type { UnusedIgnore } from "../python/suppress.js";
 import type { FileStatus } from "./process.js";
 
 export interface ChangeReport {
@@ -23,6 +24,8 @@ export interface FileReport {
   readonly diff?: string;
   /** Set with --write once the new content is on disk. */
   readonly written?: boolean;
+  /** With --report-unused-ignores: `# pyremedy: ignore` comments that suppressed nothing. */
+  readonly unusedIgnores?: readonly UnusedIgnore[];
   /** Changed files only: what the patch and SARIF reports are made from. Never serialised as is. */
   readonly source?: FileSource;
 }
@@ -97,5 +100,29 @@ export function summarize(files: readonly FileReport[], codemodIds: readonly str
 export function exitCode(report: RunReport): number {
   if (report.summary.filesFailed > 0) return 2;
   if (!report.write && report.summary.filesChanged > 0) return 1;
+  // Asked for and not fixed by --write, like mypy's --warn-unused-ignores.
+  if (report.files.some((f) => f.unusedIgnores?.length)) return 1;
   return 0;
+}
+
+/** The report without unused-ignore findings (they are reported only when asked for). */
+export function withoutUnusedIgnores(report: RunReport): RunReport {
+  if (!report.files.some((f) => f.unusedIgnores)) return report;
+  return { ...report, files: report.files.map(({ unusedIgnores: _dropped, ...f }) => f) };
+}
+
+/** One report of several runs over disjoint paths (one run per configuration), in run order. */
+export function mergeReports(reports: readonly RunReport[]): RunReport {
+  if (reports.length === 1) return reports[0]!;
+  const files = reports.flatMap((r) => r.files);
+  const ids = [...new Set(reports.flatMap((r) => Object.keys(r.summary.byCodemod)))];
+  const repos = reports.every((r) => r.repos) ? [...new Set(reports.flatMap((r) => r.repos!))] : undefined;
+  return {
+    tool: reports[0]!.tool,
+    summary: summarize(files, ids, repos ? repos.length : reports.reduce((n, r) => n + r.summary.repos, 0)),
+    files,
+    env: reports.flatMap((r) => r.env),
+    write: reports.some((r) => r.write),
+    ...(repos ? { repos } : {}),
+  };
 }

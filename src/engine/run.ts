@@ -99,7 +99,7 @@ async function pump<T>(items: readonly T[], limit: number, fn: (item: T) => Prom
 }
 
 function fileReport(target: Target, bytes: Uint8Array, outcome: FileOutcome): FileReport {
-  const base = { repo: target.repo, path: target.relPath };
+  const base = { repo: target.repo, path: target.relPath, ...(outcome.unusedIgnores ? { unusedIgnores: outcome.unusedIgnores } : {}) };
   const secrets = outcome.changes.flatMap((c) => (c.env ?? []).map((e) => e.value));
   if (outcome.status !== "changed") {
     return { ...base, status: outcome.status, ...(outcome.reason ? { reason: outcome.reason } : {}), changes: outcome.changes.map(changeReport), notices: outcome.notices };

@@ -10,6 +10,7 @@ export function renderJson(report: RunReport): string {
     ...(f.changes.length ? { changes: f.changes } : {}),
     ...(f.notices.length ? { notices: f.notices } : {}),
     ...(f.diff ? { diff: f.diff } : {}),
+    ...(f.unusedIgnores?.length ? { unusedIgnores: f.unusedIgnores } : {}),
   }));
   return JSON.stringify({ tool: report.tool, summary: report.summary, files, env: report.env }, null, 2) + "\n";
 }

@@ -46,6 +46,15 @@ export function renderText(report: RunReport, style: Style): string {
     for (const { f, n } of notices) out.push(`  ${where(f.repo, f.path)}:${n.line}:${n.column} ${paint(style, "magenta", n.codemod)} ${n.message}`);
     out.push("");
   }
+  const unused = report.files.flatMap((f) => (f.unusedIgnores ?? []).map((u) => ({ f, u })));
+  if (unused.length) {
+    out.push(paint(style, "bold", "Unused suppressions (they silenced nothing):"));
+    for (const { f, u } of unused) {
+      const why = u.unused.length === 0 ? "" : ` (${u.unused.map((id) => (u.unknown?.includes(id) ? `no codemod '${id}'` : id)).join(", ")})`;
+      out.push(`  ${where(f.repo, f.path)}:${u.line}:${u.column} ${u.marker}${why}`);
+    }
+    out.push("");
+  }
   const skipped = report.files.filter((f) => f.status === "skipped");
   if (skipped.length) {
     out.push(paint(style, "bold", "Skipped:"));
