@@ -6,13 +6,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
+import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { codemods } from "../codemods/index.js";
 import { buildCli } from "../src/cli/app.js";
 import { dedupeRepos, parseRepoList, parseShard, readRepoList, selectRepos, shardOf, BatchError } from "../src/engine/batch.js";
 import { progressBar, wantsProgress } from "../src/engine/progress.js";
 import { runFix } from "../src/engine/run.js";
-import { createExecutor } from "../src/engine/workers.js";
+import { createExecutor, setWorkerEntry } from "../src/engine/workers.js";
 import { renderHtml } from "../src/reports/html.js";
 import { renderJson } from "../src/reports/json.js";
 import { renderPatch } from "../src/reports/patch.js";
@@ -181,6 +182,31 @@ describe("worker threads", () => {
     } finally {
       await pool.close();
       await local.close();
+    }
+  });
+
+  it("a crashed worker fails only the file it was on; the pool starts a new one and goes on", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pyremedy-crash-"));
+    const entry = path.join(dir, "worker.mjs");
+    fs.writeFileSync(entry, [
+      'import { parentPort } from "node:worker_threads";',
+      "parentPort.on('message', (t) => {",
+      "  if (t.relPath === 'crash.py') process.exit(3);",
+      "  parentPort.postMessage({ id: t.id, outcome: { status: 'unchanged', changes: [], notices: [] } });",
+      "});",
+    ].join("\n"));
+    setWorkerEntry(pathToFileURL(entry));
+    const pool = await createExecutor(2, 10, { codemods, maxBytes: 1 << 21 });
+    try {
+      expect(pool.workers).toBe(2);
+      const task = (relPath: string) => pool.run({ root: dir, relPath, bytes: Buffer.from("x = 1\n") });
+      const outcomes = await Promise.all(["a.py", "crash.py", "b.py", "c.py", "d.py"].map(task));
+      expect(outcomes[1]).toMatchObject({ status: "failed", reason: "internal error: worker exited with code 3" });
+      expect(outcomes.filter((o) => o.status === "unchanged")).toHaveLength(4); // queued behind it: retried
+      expect((await Promise.all(["e.py", "f.py", "g.py"].map(task))).map((o) => o.status)).toEqual(["unchanged", "unchanged", "unchanged"]);
+    } finally {
+      await pool.close();
+      useFreshWorkers();
     }
   });
 

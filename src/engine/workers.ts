@@ -150,10 +150,15 @@ function registryIds(codemods: readonly Codemod[]): string[] | undefined {
   return codemods.every((c) => registry.find((r) => r.id === c.id) === c) ? ids : undefined;
 }
 
+interface Pending {
+  readonly task: Task;
+  readonly resolve: (outcome: FileOutcome) => void;
+}
+
 interface Slot {
   /** Undefined after a crash, until the next task starts a fresh one. */
   worker?: Worker;
-  readonly pending: Map<number, (outcome: FileOutcome) => void>;
+  readonly pending: Map<number, Pending>;
 }
 
 /** A pool of `size` worker threads fed one task at a time each (plus one queued), least busy first. */
@@ -175,33 +180,39 @@ class WorkerPool implements Executor {
     const worker = new Worker(this.entry, { workerData: this.setup });
     slot.worker = worker;
     worker.on("message", (msg: ResultMessage) => {
-      const resolve = slot.pending.get(msg.id);
-      if (!resolve) return;
+      const pending = slot.pending.get(msg.id);
+      if (!pending) return;
       slot.pending.delete(msg.id);
-      resolve("outcome" in msg ? msg.outcome : crashed(msg.error));
+      pending.resolve("outcome" in msg ? msg.outcome : crashed(msg.error));
     });
     const fail = (reason: string): void => {
       if (slot.worker !== worker) return;
-      for (const resolve of slot.pending.values()) resolve(crashed(reason));
-      slot.pending.clear();
-      // A crashed worker (out of memory, a WASM abort) takes only its own files down; the run goes on.
       slot.worker = undefined;
+      const waiting = [...slot.pending].sort(([a], [b]) => a - b);
+      slot.pending.clear();
+      if (waiting.length === 0) return;
+      // A worker takes its messages in order: the oldest was being processed when it died (out of
+      // memory, a WASM abort) and is reported failed; the others never started and go to a fresh one.
+      const [[, culprit], ...rest] = waiting as [[number, Pending], ...[number, Pending][]];
+      culprit.resolve(crashed(reason));
+      for (const [id, pending] of rest) this.post(slot, id, pending);
     };
     worker.on("error", (err) => fail(`worker crashed (${err.message})`));
     worker.on("exit", (code) => fail(`worker exited with code ${code}`));
     return worker;
   }
 
+  private post(slot: Slot, id: number, pending: Pending): void {
+    slot.pending.set(id, pending);
+    // A private copy, moved (not copied again) to the worker: the caller keeps its bytes for the write.
+    const bytes = new Uint8Array(pending.task.bytes);
+    const message: TaskMessage = { id, root: pending.task.root, relPath: pending.task.relPath, bytes };
+    (slot.worker ?? this.start(slot)).postMessage(message, [bytes.buffer]);
+  }
+
   run(task: Task): Promise<FileOutcome> {
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
-    const id = this.nextId++;
-    // A private copy, moved (not copied again) to the worker: the caller keeps its bytes for the write.
-    const bytes = new Uint8Array(task.bytes);
-    const message: TaskMessage = { id, root: task.root, relPath: task.relPath, bytes };
-    return new Promise((resolve) => {
-      slot.pending.set(id, resolve);
-      (slot.worker ?? this.start(slot)).postMessage(message, [bytes.buffer]);
-    });
+    return new Promise((resolve) => this.post(slot, this.nextId++, { task, resolve }));
   }
 
   async close(): Promise<void> {

@@ -90,7 +90,7 @@ function summaryTable(report: RunReport, groups: readonly { repo: string; files:
 
 function fileSection(f: FileReport): string {
   const mask = (s: string): string => maskAll(s, f.source?.secrets ?? []);
-  const changes = f.changes.map((c) =>
+  const changes = [...f.changes].sort((a, b) => a.line - b.line || a.column - b.column).map((c) =>
     `<li><span class="loc">${c.line}:${c.column}</span> <span class="codemod">${esc(c.codemod)}</span> ` +
     `<span class="safety ${esc(c.safety)}">${esc(c.safety)}</span> ${esc(mask(c.description))}` +
     (c.note ? `<div class="note">Review: ${esc(mask(c.note))}</div>` : "") + "</li>");
@@ -125,7 +125,7 @@ export function renderHtml(report: RunReport): string {
       shown.map(fileSection).join("") +
       (env.length ? `<h3>Environment variables to set</h3><ul>${env.map((e) => `<li><code>${esc(e.name)}</code>${e.provider ? ` (${esc(e.provider)})` : ""}: ${e.files.map(esc).join(", ")}</li>`).join("")}</ul>` : "") +
       (unchanged.length
-        ? `<details class="unchanged"><summary>${unchanged.length} unchanged file${unchanged.length === 1 ? "" : "s"}</summary><ul>${unchanged.map((f) => `<li class="file" data-path="${esc(f.path)}">${esc(f.path)}</li>`).join("")}</ul></details>`
+        ? `<details class="unchanged" open><summary>${unchanged.length} unchanged file${unchanged.length === 1 ? "" : "s"}</summary><ul>${unchanged.map((f) => `<li class="file" data-path="${esc(f.path)}">${esc(f.path)}</li>`).join("")}</ul></details>`
         : "") +
       "</section>";
   });

@@ -49,7 +49,8 @@ export function sarifRule(codemod: Codemod, readme = readmeUrl()): Sarif.Reporti
     shortDescription: { text: codemod.title },
     fullDescription: { text: codemod.what, markdown: codemod.what },
     help: { text: help, markdown: refs ? `${help}\n\n${refs}` : help },
-    helpUri: `${readme}#${codemod.id}`,
+    // The README's codemod table (generated from the same metadata); `explain ID` prints the rest.
+    helpUri: `${readme}#codemods`,
     defaultConfiguration: { level: "warning" },
     properties: { safety: codemod.safety, peers: [...codemod.peers] },
   };
