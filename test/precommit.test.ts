@@ -115,6 +115,18 @@ describe(".pre-commit-hooks.yaml", () => {
   });
 });
 
+describe("installing the hook repository", () => {
+  it("`npm pack` prints only the tarball name, which pre-commit installs (the prepare build's output stays off stdout)", () => {
+    // pre-commit's node install: `npm install`, then `npm install -g <stdout of npm pack>`.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pyremedy-pack-"));
+    fs.copyFileSync(path.join(ROOT, ".npmrc"), path.join(dir, ".npmrc"));
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "hook", version: "1.0.0", scripts: { prepare: "echo building" } }));
+    const stdout = execFileSync("npm", ["pack"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    expect(stdout.trim()).toBe("hook-1.0.0.tgz");
+    expect(fs.existsSync(path.join(dir, "hook-1.0.0.tgz"))).toBe(true);
+  });
+});
+
 describe("the hooks, run as pre-commit runs them", () => {
   it("pyremedy fails while fixes are pending; pyremedy-fix applies them; then pyremedy passes", () => {
     const repo = stagedRepo(`[tool.pyremedy]\nselect = ["verify-ssl"]\nexclude = ["vendored"]\n`, {
