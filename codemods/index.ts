@@ -4,9 +4,10 @@
  */
 import type { Codemod } from "../src/codemod.js";
 import { narrowExcept } from "./narrow-except.js";
+import { secretsToEnv } from "./secrets-to-env.js";
 import { verifySsl } from "./verify-ssl.js";
 
-export const codemods: readonly Codemod[] = [narrowExcept, verifySsl];
+export const codemods: readonly Codemod[] = [narrowExcept, secretsToEnv, verifySsl];
 
 export function codemodById(id: string): Codemod | undefined {
   return codemods.find((c) => c.id === id);

@@ -3,6 +3,7 @@
  */
 import type { Change, Edit, Notice, Safety } from "../codemod.js";
 import type { UnusedIgnore } from "../python/suppress.js";
+import type { DotenvStatus } from "./env-files.js";
 import type { FileStatus } from "./process.js";
 
 export interface ChangeReport {
@@ -48,6 +49,12 @@ export interface EnvReport {
   readonly name: string;
   readonly provider?: string;
   readonly files: string[];
+  /** What became of the value in `.env` (secrets-to-env, see env-files.ts). */
+  readonly dotenv?: DotenvStatus;
+  /** The value is in the git history (newest commit, number of commits): rotate it. */
+  readonly history?: { readonly commit: string; readonly commits: number };
+  /** Why it needs a hand (a conflicting `.env` entry, ...); never holds a value. */
+  readonly message?: string;
 }
 
 export interface Summary {

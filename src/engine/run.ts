@@ -12,6 +12,7 @@ import { initPython } from "../python/parser.js";
 import { unifiedDiff } from "./diff.js";
 import { maskAll } from "./mask.js";
 import { discover, type DiscoveryProblem, type Target } from "./discover.js";
+import { envFileFailures, envStatus, settleEnvFiles, type EnvFilesOutcome } from "./env-files.js";
 import type { FileOutcome } from "./process.js";
 import { noProgress, type Progress } from "./progress.js";
 import { changeReport, summarize, type EnvReport, type FileReport, type RunReport } from "./report.js";
@@ -49,6 +50,8 @@ interface RepoGroup {
   remaining: number;
   /** Environment entries (with values) of the changes kept, in file order; set when finished. */
   env?: { readonly relPath: string; readonly entry: EnvEntry }[];
+  /** secrets-to-env's repository step (.env, .env.example, .gitignore, history scan), started when finished. */
+  envFiles?: Promise<EnvFilesOutcome>;
 }
 
 /** Path order that matches discovery's walk: component by component. */
@@ -153,6 +156,8 @@ export async function runFix(options: RunOptions): Promise<RunReport> {
       if (entry.kind !== "target") continue;
       for (const env of envOf[indexOf.get(entry.target)!] ?? []) group.env.push({ relPath: entry.target.relPath, entry: env });
     }
+    const root = group.entries.find((e) => e.kind === "target")?.target.root;
+    if (root && group.env.length) group.envFiles = settleEnvFiles(root, group.env, { write: !!options.write });
   };
   for (const group of groups) if (group.remaining === 0) repoDone(group);
 
@@ -177,12 +182,14 @@ export async function runFix(options: RunOptions): Promise<RunReport> {
   const done = files as FileReport[];
   const env = new Map<string, EnvReport>();
   for (const group of groups) {
+    const settled = await group.envFiles;
     for (const { relPath, entry } of group.env ?? []) {
       const key = `${group.repo}\0${entry.name}`;
-      const seen = env.get(key) ?? { name: entry.name, ...(entry.provider ? { provider: entry.provider } : {}), files: [] };
+      const seen = env.get(key) ?? { name: entry.name, ...(entry.provider ? { provider: entry.provider } : {}), files: [], ...envStatus(settled, entry.name) };
       if (!seen.files.includes(relPath)) seen.files.push(relPath);
       env.set(key, seen);
     }
+    done.push(...envFileFailures(group.repo, settled));
   }
   return {
     tool: { name: "pyremedy", version: VERSION },

@@ -28,6 +28,15 @@ function colourDiff(diff: string, style: Style): string {
     .join("\n");
 }
 
+const DOTENV_STATUS: Record<NonNullable<RunReport["env"][number]["dotenv"]>, string> = {
+  added: "added to .env",
+  new: "not in .env yet",
+  present: "already in .env",
+  conflict: "not written to .env",
+  unwritable: "not written to .env",
+  failed: ".env not written",
+};
+
 export function renderText(report: RunReport, style: Style): string {
   const out: string[] = [];
   const where = (repo: string, path: string): string => (repo === "." || !repo ? path : `${repo.replace(/\/+$/, "")}/${path}`);
@@ -68,8 +77,15 @@ export function renderText(report: RunReport, style: Style): string {
     out.push("");
   }
   if (report.env.length) {
-    out.push(paint(style, "bold", "Environment variables to set (values are in .env, never printed):"));
-    for (const e of report.env) out.push(`  ${e.name}${e.provider ? ` (${e.provider})` : ""}: ${e.files.join(", ")}`);
+    out.push(paint(style, "bold", `Environment variables to set (values are never printed${report.write ? "" : "; --write puts them in .env"}):`));
+    for (const e of report.env) {
+      out.push(`  ${e.name}${e.provider ? ` (${e.provider})` : ""}: ${e.files.join(", ")}${e.dotenv ? ` [${DOTENV_STATUS[e.dotenv]}]` : ""}`);
+      if (e.message) out.push(`    ${paint(style, "yellow", e.message)}`);
+      if (e.history) {
+        const more = e.history.commits > 1 ? ` and ${e.history.commits - 1} more` : "";
+        out.push(`    ${paint(style, "red", `in the git history (commit ${e.history.commit}${more}): rotate it, removing it from the code does not revoke it`)}`);
+      }
+    }
     out.push("");
   }
   return (out.length ? out.join("\n") + "\n" : "") + renderSummary(report, style);
