@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildCli } from "../src/cli/app.js";
 import { optionValue, type Codemod } from "../src/codemod.js";
 import { anchorGlob, ConfigError, ConfigFinder, isPlausibleBranchName, parseConfig, planRuns, renderSettings, resolveSettings } from "../src/config.js";
+import { explainCodemod } from "../src/docs.js";
 import { discover } from "../src/engine/discover.js";
 import { runFix } from "../src/engine/run.js";
 import { setup } from "./helpers.js";
@@ -157,6 +158,18 @@ describe("parsing and validation", () => {
     for (const bad of ["", "-x", "a b", "a..b", "a/", "/a", "a.lock", "x/.hidden", "a~1", "a^", "a:b", "a?", "a*", "a[", "a\\b", "@", "a@{1}", "a//b", "a."]) {
       expect(isPlausibleBranchName(bad), bad).toBe(false);
     }
+  });
+});
+
+describe("documentation of options", () => {
+  it("explain lists a codemod's options with types and defaults; list --json carries them", async () => {
+    const text = explainCodemod(tagger);
+    expect(text).toContain("## Options\nIn pyproject.toml, under `[tool.pyremedy.tag-todo]`:\n");
+    expect(text).toContain('- `style` (string, default "plain") (one of "plain", "loud"): How\n');
+    expect(text).toContain("- `skip` (string-list, default []): Files to leave alone\n");
+    expect(explainCodemod(plain)).not.toContain("## Options");
+    const listed = JSON.parse((await run(["list", "--json"])).stdout);
+    for (const c of listed) expect(Array.isArray(c.options), c.id).toBe(true);
   });
 });
 
