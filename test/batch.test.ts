@@ -141,6 +141,24 @@ describe("several repositories in one run", () => {
     expect(shard1.summary.repos + shard2.summary.repos).toBe(4);
   });
 
+  it("each repository keeps its own configuration, in one run, in the order given", async () => {
+    const ws = sampleWorkspace();
+    fs.appendFileSync(path.join(ws, "geodata", "pyproject.toml"), '\n[tool.pyremedy]\nselect = ["verify-ssl"]\n');
+    const runs = [];
+    for (const jobs of ["1", "2"]) {
+      const r = await cli(["fix", "--format", "json", "--jobs", jobs, "ticket-bot", "geodata", "billing-service"], ws);
+      expect(r.code).toBe(1);
+      runs.push(r.stdout);
+    }
+    expect(runs[1]).toBe(runs[0]);
+    const report = JSON.parse(runs[0]!);
+    expect([...new Set(report.files.map((f: { repo: string }) => f.repo))]).toEqual(["ticket-bot", "geodata", "billing-service"]);
+    const codemodsIn = (repo: string): Set<string> =>
+      new Set(report.files.filter((f: { repo: string }) => f.repo === repo).flatMap((f: { changes?: { codemod: string }[] }) => (f.changes ?? []).map((c) => c.codemod)));
+    expect([...codemodsIn("geodata")]).toEqual(["verify-ssl"]);
+    expect(codemodsIn("billing-service").size).toBeGreaterThan(1);
+  });
+
   it("rejects bad --jobs and --shard values as usage errors", async () => {
     const ws = sampleWorkspace();
     for (const args of [["--jobs", "0"], ["--jobs", "two"], ["--shard", "3/2"], ["--repos", "missing.txt"]]) {
@@ -167,7 +185,7 @@ describe("worker threads", () => {
   it("a pool of two workers gives the same outcomes as this thread", async () => {
     const root = path.join(FIXTURES, "sample-repos", "ticket-bot");
     const files = ["bot/helpdesk.py", "bot/main.py", "bot/__init__.py"];
-    const options = { codemods, maxBytes: 1 << 21 };
+    const options = { settings: [{ codemods }], maxBytes: 1 << 21 };
     const pool = await createExecutor(2, files.length, options);
     const local = await createExecutor(1, files.length, options);
     try {
@@ -175,7 +193,7 @@ describe("worker threads", () => {
       expect(local.workers).toBe(1);
       for (const relPath of files) {
         const bytes = fs.readFileSync(path.join(root, relPath));
-        const [a, b] = await Promise.all([pool.run({ root, relPath, bytes }), local.run({ root, relPath, bytes })]);
+        const [a, b] = await Promise.all([pool.run({ root, relPath, bytes, settings: 0 }), local.run({ root, relPath, bytes, settings: 0 })]);
         expect({ ...a, output: a.output && Buffer.from(a.output) }).toEqual({ ...b, output: b.output && Buffer.from(b.output) });
         expect(Buffer.from(bytes)).toEqual(fs.readFileSync(path.join(root, relPath))); // the caller's bytes are its own
       }
@@ -196,10 +214,10 @@ describe("worker threads", () => {
       "});",
     ].join("\n"));
     setWorkerEntry(pathToFileURL(entry));
-    const pool = await createExecutor(2, 10, { codemods, maxBytes: 1 << 21 });
+    const pool = await createExecutor(2, 10, { settings: [{ codemods }], maxBytes: 1 << 21 });
     try {
       expect(pool.workers).toBe(2);
-      const task = (relPath: string) => pool.run({ root: dir, relPath, bytes: Buffer.from("x = 1\n") });
+      const task = (relPath: string) => pool.run({ root: dir, relPath, bytes: Buffer.from("x = 1\n"), settings: 0 });
       const outcomes = await Promise.all(["a.py", "crash.py", "b.py", "c.py", "d.py"].map(task));
       expect(outcomes[1]).toMatchObject({ status: "failed", reason: "internal error: worker exited with code 3" });
       expect(outcomes.filter((o) => o.status === "unchanged")).toHaveLength(4); // queued behind it: retried

@@ -3,7 +3,7 @@ import path from "node:path";
 import { Command, Option, UsageError } from "clipanion";
 import { BatchError, selectRepos } from "../engine/batch.js";
 import { noProgress, progressBar, wantsProgress, type ProgressStream } from "../engine/progress.js";
-import { exitCode, mergeReports, withoutUnusedIgnores, type RunReport } from "../engine/report.js";
+import { exitCode, withoutUnusedIgnores, type RunReport } from "../engine/report.js";
 import { DEFAULT_MAX_BYTES, defaultJobs, runFix } from "../engine/run.js";
 import type { Codemod } from "../codemod.js";
 import { renderHtml } from "../reports/html.js";
@@ -93,21 +93,18 @@ export class FixCommand extends Command {
     }
     const codemods = registry.filter((c) => groups.some((g) => g.settings.codemods.includes(c)));
     const stderr = this.context.stderr as ProgressStream;
-    const reports: RunReport[] = [];
-    for (const { paths: some, settings } of groups) {
-      reports.push(await runFix({
-        paths: some,
-        codemods: settings.codemods,
-        write: this.write,
-        exclude: settings.exclude,
-        maxBytes,
-        includeTests: settings.includeTests,
-        codemodOptions: settings.codemodOptions,
-        jobs,
-        progress: wantsProgress(stderr, this.quiet) ? progressBar(stderr) : noProgress,
-      }));
-    }
-    const merged = mergeReports(reports);
+    // One run over every repository, in the order given, each with its own configuration: one
+    // pool of workers and one progress bar for the whole batch.
+    const settingsOf = new Map(groups.flatMap(({ paths: some, settings }) => some.map((p) => [p, settings] as const)));
+    const merged = await runFix({
+      paths,
+      codemods,
+      settingsOf: (p) => settingsOf.get(p),
+      write: this.write,
+      maxBytes,
+      jobs,
+      progress: wantsProgress(stderr, this.quiet) ? progressBar(stderr) : noProgress,
+    });
     const report = this.reportUnusedIgnores ? merged : withoutUnusedIgnores(merged);
     const stream = this.context.stdout as NodeJS.WriteStream;
     const color = this.color ?? (!("NO_COLOR" in process.env && process.env.NO_COLOR !== "") && !!stream.isTTY);

@@ -16,7 +16,7 @@ import { envFileFailures, envStatus, settleEnvFiles, type EnvFilesOutcome } from
 import type { FileOutcome } from "./process.js";
 import { noProgress, type Progress } from "./progress.js";
 import { changeReport, summarize, type EnvReport, type FileReport, type RunReport } from "./report.js";
-import { createExecutor } from "./workers.js";
+import { createExecutor, type Task } from "./workers.js";
 import { writeAtomic, WriteError } from "./write.js";
 
 export const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
@@ -26,21 +26,33 @@ export function defaultJobs(): number {
   return Math.max(1, os.availableParallelism());
 }
 
-export interface RunOptions {
-  /** Repositories (or directories, or files) to run on, in report order. */
-  readonly paths: readonly string[];
+/** What may differ from one repository to the next (each has its own pyproject.toml). */
+export interface RepoSettings {
   readonly codemods: readonly Codemod[];
-  readonly write?: boolean;
   readonly exclude?: readonly string[];
-  readonly maxBytes?: number;
   readonly includeTests?: boolean;
   readonly codemodOptions?: Record<string, unknown>;
+}
+
+export interface RunOptions extends RepoSettings {
+  /** Repositories (or directories, or files) to run on, in report order. */
+  readonly paths: readonly string[];
+  /**
+   * The settings of a path given, when it has its own; otherwise the options' (codemods,
+   * exclude, includeTests, codemodOptions). `codemods` then lists every codemod of the run,
+   * for the summary.
+   */
+  readonly settingsOf?: (path: string) => RepoSettings | undefined;
+  readonly write?: boolean;
+  readonly maxBytes?: number;
   /** Worker threads; 1 processes every file in this thread. Default: available cores. */
   readonly jobs?: number;
   readonly progress?: Progress;
 }
 
-type Entry = { readonly kind: "target"; readonly target: Target } | { readonly kind: "problem"; readonly problem: DiscoveryProblem };
+type Entry =
+  | { readonly kind: "target"; readonly target: Target; /** Index of its settings. */ readonly settings: number }
+  | { readonly kind: "problem"; readonly problem: DiscoveryProblem };
 
 /** One repository of the run, as reported: its files in path order. */
 interface RepoGroup {
@@ -70,14 +82,15 @@ const entryPath = (e: Entry): string => (e.kind === "target" ? e.target.relPath 
  * Discover each path on its own and group the results by repository (a file named on the
  * command line belongs to its project root's group). A file reached twice is processed once.
  */
-function groupRepos(paths: readonly string[], exclude: readonly string[] | undefined): RepoGroup[] {
+function groupRepos(paths: readonly string[], settingsOf: (path: string) => { index: number; exclude?: readonly string[] }): RepoGroup[] {
   const groups = new Map<string, RepoGroup>();
   const seen = new Set<string>();
   for (const given of paths) {
-    const { targets, problems } = discover([given], { exclude });
+    const settings = settingsOf(given);
+    const { targets, problems } = discover([given], { exclude: settings.exclude });
     const entries: Entry[] = [
       ...problems.map((problem): Entry => ({ kind: "problem", problem })),
-      ...targets.filter((t) => !seen.has(t.absPath)).map((target): Entry => ({ kind: "target", target })),
+      ...targets.filter((t) => !seen.has(t.absPath)).map((target): Entry => ({ kind: "target", target, settings: settings.index })),
     ];
     for (const t of targets) seen.add(t.absPath);
     const repo = entries.length ? (entries[0]!.kind === "target" ? entries[0]!.target.repo : entries[0]!.problem.repo) : given;
@@ -126,12 +139,20 @@ function fileReport(target: Target, bytes: Uint8Array, outcome: FileOutcome): Fi
 
 export async function runFix(options: RunOptions): Promise<RunReport> {
   await initPython();
-  const groups = groupRepos(options.paths, options.exclude);
+  // Each distinct configuration once: the workers are started with the list, and tasks name theirs by index.
+  const settings: RepoSettings[] = [];
+  const indexOfSettings = new Map<RepoSettings, number>();
+  const groups = groupRepos(options.paths, (given) => {
+    const own = options.settingsOf?.(given) ?? options;
+    let index = indexOfSettings.get(own);
+    if (index === undefined) indexOfSettings.set(own, (index = settings.push(own) - 1));
+    return { index, exclude: own.exclude };
+  });
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const progress = options.progress ?? noProgress;
 
   // Every file gets its place in the report up front; outcomes fill them in whatever order they finish.
-  const slots: { group: RepoGroup; target: Target; index: number }[] = [];
+  const slots: { group: RepoGroup; target: Target; index: number; settings: number }[] = [];
   const files: (FileReport | undefined)[] = [];
   const envOf: (readonly EnvEntry[] | undefined)[] = [];
   const indexOf = new Map<Target, number>();
@@ -143,7 +164,7 @@ export async function runFix(options: RunOptions): Promise<RunReport> {
         files.push({ repo: p.repo, path: p.relPath, status: p.status, reason: p.reason, changes: [], notices: [] });
       } else {
         files.push(undefined);
-        slots.push({ group, target: entry.target, index });
+        slots.push({ group, target: entry.target, index, settings: entry.settings });
         indexOf.set(entry.target, index);
       }
     }
@@ -161,16 +182,12 @@ export async function runFix(options: RunOptions): Promise<RunReport> {
   };
   for (const group of groups) if (group.remaining === 0) repoDone(group);
 
-  const executor = await createExecutor(options.jobs ?? defaultJobs(), slots.length, {
-    codemods: options.codemods,
-    maxBytes,
-    codemodOptions: options.codemodOptions,
-    includeTests: options.includeTests,
-  });
+  const executor = await createExecutor(options.jobs ?? defaultJobs(), slots.length, { settings, maxBytes });
   progress.start(slots.length);
   try {
-    await pump(slots, executor.capacity, async ({ group, target, index }) => {
-      files[index] = await processTarget(target, executor.run.bind(executor), options.write ?? false, (env) => (envOf[index] = env));
+    await pump(slots, executor.capacity, async ({ group, target, index, settings: which }) => {
+      const run = (task: Omit<Task, "settings">): Promise<FileOutcome> => executor.run({ ...task, settings: which });
+      files[index] = await processTarget(target, run, options.write ?? false, (env) => (envOf[index] = env));
       progress.advance(group.repo);
       if (--group.remaining === 0) repoDone(group);
     });
@@ -204,7 +221,7 @@ export async function runFix(options: RunOptions): Promise<RunReport> {
 /** Read, process, and (with --write) write one file. Never throws: a failure is the file's status. */
 async function processTarget(
   target: Target,
-  run: (task: { root: string; relPath: string; bytes: Uint8Array }) => Promise<FileOutcome>,
+  run: (task: Omit<Task, "settings">) => Promise<FileOutcome>,
   write: boolean,
   keepEnv: (env: readonly EnvEntry[]) => void,
 ): Promise<FileReport> {

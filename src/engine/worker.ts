@@ -6,27 +6,23 @@ import { parentPort, workerData } from "node:worker_threads";
 import { codemods as registry } from "../../codemods/index.js";
 import type { Codemod } from "../codemod.js";
 import { initPython } from "../python/parser.js";
-import { fileProcessor, type WorkerSetup } from "./workers.js";
-
-interface TaskMessage {
-  readonly id: number;
-  readonly root: string;
-  readonly relPath: string;
-  readonly bytes: Uint8Array;
-}
+import { fileProcessor, type TaskMessage, type WorkerSetup } from "./workers.js";
 
 const port = parentPort;
 if (!port) throw new Error("worker.ts runs only as a worker thread");
 const setup = workerData as WorkerSetup;
 
-const codemods: Codemod[] = setup.codemodIds.map((id) => {
+function byId(id: string): Codemod {
   const codemod = registry.find((c) => c.id === id);
   if (!codemod) throw new Error(`unknown codemod '${id}' in worker`);
   return codemod;
-});
+}
 
 await initPython();
-const processFile = fileProcessor({ codemods, maxBytes: setup.maxBytes, codemodOptions: setup.codemodOptions, includeTests: setup.includeTests });
+const processFile = fileProcessor({
+  settings: setup.settings.map((s) => ({ codemods: s.codemodIds.map(byId), codemodOptions: s.codemodOptions, includeTests: s.includeTests })),
+  maxBytes: setup.maxBytes,
+});
 
 port.on("message", (task: TaskMessage) => {
   const outcome = processFile(task);

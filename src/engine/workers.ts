@@ -19,13 +19,21 @@ export interface Task {
   readonly root: string;
   readonly relPath: string;
   readonly bytes: Uint8Array;
+  /** Index of the file's repository settings in ExecutorOptions.settings. */
+  readonly settings: number;
+}
+
+/** What the per-file pipeline needs of a repository's configuration. */
+export interface ProcessSettings {
+  readonly codemods: readonly Codemod[];
+  readonly codemodOptions?: Record<string, unknown>;
+  readonly includeTests?: boolean;
 }
 
 export interface ExecutorOptions {
-  readonly codemods: readonly Codemod[];
+  /** Every distinct configuration of the run's repositories (usually one). */
+  readonly settings: readonly ProcessSettings[];
   readonly maxBytes: number;
-  readonly codemodOptions?: Record<string, unknown>;
-  readonly includeTests?: boolean;
 }
 
 export interface Executor {
@@ -37,19 +45,14 @@ export interface Executor {
   close(): Promise<void>;
 }
 
-/** What a worker is started with (structured-cloneable). */
+/** What a worker is started with (structured-cloneable): codemods travel as registry ids. */
 export interface WorkerSetup {
-  readonly codemodIds: readonly string[];
+  readonly settings: readonly { readonly codemodIds: readonly string[]; readonly codemodOptions: Record<string, unknown>; readonly includeTests: boolean }[];
   readonly maxBytes: number;
-  readonly codemodOptions: Record<string, unknown>;
-  readonly includeTests: boolean;
 }
 
-interface TaskMessage {
+export interface TaskMessage extends Task {
   readonly id: number;
-  readonly root: string;
-  readonly relPath: string;
-  readonly bytes: Uint8Array;
 }
 
 type ResultMessage = { readonly id: number; readonly outcome: FileOutcome } | { readonly id: number; readonly error: string };
@@ -62,14 +65,16 @@ function crashed(reason: string): FileOutcome {
  * The per-thread half shared by both executors: one ProjectFs per root, so each thread reads a
  * project file at most once.
  */
-export function fileProcessor(setup: ExecutorOptions): (task: Task) => FileOutcome {
+export function fileProcessor(options: ExecutorOptions): (task: Task) => FileOutcome {
   const fsByRoot = new Map<string, ProjectFs>();
   return (task) => {
     let pfs = fsByRoot.get(task.root);
     if (!pfs) fsByRoot.set(task.root, (pfs = projectFs(task.root)));
-    const ctx = projectContext(task.root, task.relPath, pfs, setup.codemodOptions, setup.includeTests);
+    const settings = options.settings[task.settings];
+    if (!settings) return crashed(`no settings #${task.settings}`);
+    const ctx = projectContext(task.root, task.relPath, pfs, settings.codemodOptions, settings.includeTests);
     try {
-      return processSource(task.bytes, ctx, { codemods: setup.codemods, maxBytes: setup.maxBytes });
+      return processSource(task.bytes, ctx, { codemods: settings.codemods, maxBytes: options.maxBytes });
     } catch (err) {
       return crashed((err as Error).message ?? String(err));
     }
@@ -144,10 +149,11 @@ export function workerEntry(): URL | undefined {
   return builtAt >= newestSource(root) ? pathToFileURL(built) : undefined;
 }
 
-/** Codemods a worker can rebuild from their ids: those of the registry. */
-function registryIds(codemods: readonly Codemod[]): string[] | undefined {
-  const ids = codemods.map((c) => c.id);
-  return codemods.every((c) => registry.find((r) => r.id === c.id) === c) ? ids : undefined;
+/** Settings a worker can rebuild: their codemods are the registry's, named by id. */
+function workerSettings(options: ExecutorOptions): WorkerSetup["settings"] | undefined {
+  const fromRegistry = options.settings.every((s) => s.codemods.every((c) => registry.find((r) => r.id === c.id) === c));
+  if (!fromRegistry) return undefined;
+  return options.settings.map((s) => ({ codemodIds: s.codemods.map((c) => c.id), codemodOptions: s.codemodOptions ?? {}, includeTests: s.includeTests ?? false }));
 }
 
 interface Pending {
@@ -206,7 +212,7 @@ class WorkerPool implements Executor {
     slot.pending.set(id, pending);
     // A private copy, moved (not copied again) to the worker: the caller keeps its bytes for the write.
     const bytes = new Uint8Array(pending.task.bytes);
-    const message: TaskMessage = { id, root: pending.task.root, relPath: pending.task.relPath, bytes };
+    const message: TaskMessage = { ...pending.task, id, bytes };
     (slot.worker ?? this.start(slot)).postMessage(message, [bytes.buffer]);
   }
 
@@ -227,13 +233,8 @@ class WorkerPool implements Executor {
  */
 export async function createExecutor(jobs: number, files: number, options: ExecutorOptions): Promise<Executor> {
   const size = Math.min(jobs, files);
-  const ids = size > 1 ? registryIds(options.codemods) : undefined;
-  const entry = ids ? workerEntry() : undefined;
-  if (!ids || !entry) return inProcessExecutor(options);
-  return new WorkerPool(size, entry, {
-    codemodIds: ids,
-    maxBytes: options.maxBytes,
-    codemodOptions: options.codemodOptions ?? {},
-    includeTests: options.includeTests ?? false,
-  });
+  const settings = size > 1 ? workerSettings(options) : undefined;
+  const entry = settings ? workerEntry() : undefined;
+  if (!settings || !entry) return inProcessExecutor(options);
+  return new WorkerPool(size, entry, { settings, maxBytes: options.maxBytes });
 }
