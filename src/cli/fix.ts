@@ -13,6 +13,7 @@ import { renderSarif } from "../reports/sarif.js";
 import { renderSummary, renderText } from "../reports/text.js";
 import { codemods as registry } from "../../codemods/index.js";
 import { planRuns, renderSettings } from "../config.js";
+import { verificationSummary, verifyImports, withVerification } from "../engine/verify.js";
 
 const FORMATS = ["text", "json", "sarif", "patch", "html"] as const;
 type Format = (typeof FORMATS)[number];
@@ -49,6 +50,7 @@ export class FixCommand extends Command {
       ["A fleet, one CI shard of four, as SARIF", "$0 fix --repos repos.txt --shard 2/4 --format sarif --output out/pyremedy.sarif"],
       ["A patch to apply elsewhere", "$0 fix --format patch ./my-service > fixes.patch"],
       ["The configuration in effect", "$0 fix --show-config ./my-service"],
+      ["Fill empty __init__.py files and check that the packages still import", "$0 fix --select init-exports --verify ./my-lib"],
     ],
   });
 
@@ -68,6 +70,7 @@ export class FixCommand extends Command {
   showConfig = Option.Boolean("--show-config", false, { description: "Print the effective configuration (pyproject.toml [tool.pyremedy] merged with these flags) as JSON, and exit" });
   reportUnusedIgnores = Option.Boolean("--report-unused-ignores", false, { description: "List `# pyremedy: ignore` comments that suppressed nothing (exit 1 when there are any)" });
   color = Option.Boolean("--color", { description: "Force (or with --no-color, disable) coloured output" });
+  verify = Option.Boolean("--verify", false, { description: "Import each package init-exports filled with python3 (a subprocess, on a temp copy) and report failures; runs project code" });
 
   async execute(): Promise<number> {
     if (!(FORMATS as readonly string[]).includes(this.format)) {
@@ -105,7 +108,12 @@ export class FixCommand extends Command {
       jobs,
       progress: wantsProgress(stderr, this.quiet) ? progressBar(stderr) : noProgress,
     });
-    const report = this.reportUnusedIgnores ? merged : withoutUnusedIgnores(merged);
+    let report = this.reportUnusedIgnores ? merged : withoutUnusedIgnores(merged);
+    if (this.verify) {
+      const verified = await verifyImports(report);
+      this.context.stderr.write(verificationSummary(verified));
+      report = withVerification(report, verified);
+    }
     const stream = this.context.stdout as NodeJS.WriteStream;
     const color = this.color ?? (!("NO_COLOR" in process.env && process.env.NO_COLOR !== "") && !!stream.isTTY);
     if (this.output) {
