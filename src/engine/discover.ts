@@ -138,7 +138,8 @@ export function discover(paths: readonly string[], options: DiscoverOptions = {}
       try {
         entries = fs.readdirSync(absDir, { withFileTypes: true });
       } catch (err) {
-        problems.push({ repo: given, relPath: relDir, status: "skipped", reason: `unreadable directory (${(err as NodeJS.ErrnoException).code ?? "error"})` });
+        // An unreadable repository root fails (the run goes on, exit 2); a subdirectory is only skipped.
+        problems.push({ repo: given, relPath: relDir, status: relDir ? "skipped" : "failed", reason: `unreadable directory (${(err as NodeJS.ErrnoException).code ?? "error"})` });
         return;
       }
       const own = readGitignore(absDir);
