@@ -239,12 +239,21 @@ export function parseConfig(text: string, file: string, codemods: readonly Codem
 }
 
 function readText(file: string): string | undefined {
+  let stat: fs.Stats;
   try {
-    return fs.statSync(file).isFile() ? fs.readFileSync(file, "utf8") : undefined;
+    stat = fs.statSync(file);
   } catch (err) {
+    // EACCES here means the directory cannot be searched: nothing in it can be read, and the
+    // run reports that directory (an unreadable repository fails on its own, the others go on).
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    if (code === "ENOENT" || code === "ENOTDIR" || code === "EACCES") return undefined;
     throw new ConfigError(`${file}: cannot read (${code ?? (err as Error).message})`);
+  }
+  if (!stat.isFile()) return undefined;
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 }
 

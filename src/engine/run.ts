@@ -4,7 +4,6 @@
  * is discovered on its own, files are grouped by repository in the order given, and every
  * outcome lands at its own place, so the report does not depend on the number of workers.
  */
-import fs from "node:fs";
 import os from "node:os";
 import type { Codemod, EnvEntry } from "../codemod.js";
 import { VERSION } from "../version.js";
@@ -17,6 +16,7 @@ import type { FileOutcome } from "./process.js";
 import { noProgress, type Progress } from "./progress.js";
 import { changeReport, summarize, type EnvReport, type FileReport, type RunReport } from "./report.js";
 import { createExecutor, type Task } from "./workers.js";
+import { readSource } from "./read.js";
 import { writeAtomic, WriteError } from "./write.js";
 
 export const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
@@ -187,7 +187,7 @@ export async function runFix(options: RunOptions): Promise<RunReport> {
   try {
     await pump(slots, executor.capacity, async ({ group, target, index, settings: which }) => {
       const run = (task: Omit<Task, "settings">): Promise<FileOutcome> => executor.run({ ...task, settings: which });
-      files[index] = await processTarget(target, run, options.write ?? false, (env) => (envOf[index] = env));
+      files[index] = await processTarget(target, run, options.write ?? false, maxBytes, (env) => (envOf[index] = env));
       progress.advance(group.repo);
       if (--group.remaining === 0) repoDone(group);
     });
@@ -196,9 +196,12 @@ export async function runFix(options: RunOptions): Promise<RunReport> {
     await executor.close();
   }
 
-  const done = files as FileReport[];
+  // Files stay grouped by repository, a repository's .env failures after its own files.
+  const done: FileReport[] = [];
+  let next = 0;
   const env = new Map<string, EnvReport>();
   for (const group of groups) {
+    done.push(...(files.slice(next, (next += group.entries.length)) as FileReport[]));
     const settled = await group.envFiles;
     for (const { relPath, entry } of group.env ?? []) {
       const key = `${group.repo}\0${entry.name}`;
@@ -223,15 +226,12 @@ async function processTarget(
   target: Target,
   run: (task: Omit<Task, "settings">) => Promise<FileOutcome>,
   write: boolean,
+  maxBytes: number,
   keepEnv: (env: readonly EnvEntry[]) => void,
 ): Promise<FileReport> {
-  let bytes: Uint8Array;
-  try {
-    bytes = fs.readFileSync(target.absPath);
-  } catch (err) {
-    const reason = `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
-    return { repo: target.repo, path: target.relPath, status: "failed", reason, changes: [], notices: [] };
-  }
+  const read = readSource(target.absPath, maxBytes);
+  if (!read.ok) return { repo: target.repo, path: target.relPath, status: read.status, reason: read.reason, changes: [], notices: [] };
+  const bytes = read.bytes;
   const outcome = await run({ root: target.root, relPath: target.relPath, bytes });
   const report = fileReport(target, bytes, outcome);
   if (outcome.status === "changed" && write) {
