@@ -159,6 +159,17 @@ describe("several repositories in one run", () => {
     expect(codemodsIn("billing-service").size).toBeGreaterThan(1);
   });
 
+  it("a repository's .env failure is reported with that repository's files", async () => {
+    const ws = sampleWorkspace();
+    fs.mkdirSync(path.join(ws, "ticket-bot", ".env")); // a directory: .env cannot be written
+    const paths = SAMPLES.map((s) => path.join(ws, s));
+    const report = await runFix({ paths, codemods, jobs: 2, write: true });
+    const failure = report.files.findIndex((f) => f.repo === paths[0] && f.path === ".env" && f.status === "failed");
+    expect(failure).toBeGreaterThan(0);
+    const repos = report.files.map((f) => paths.indexOf(f.repo));
+    expect(repos).toEqual([...repos].sort((a, b) => a - b));
+  });
+
   it("rejects bad --jobs and --shard values as usage errors", async () => {
     const ws = sampleWorkspace();
     for (const args of [["--jobs", "0"], ["--jobs", "two"], ["--shard", "3/2"], ["--repos", "missing.txt"]]) {
