@@ -26,24 +26,28 @@ function validator(): (data: unknown) => string[] {
   return (data) => (validate(data) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
 }
 
-/** Apply SARIF replacements (1-based line/column, UTF-16, `\n`-separated lines) to `text`. */
+/**
+ * Apply SARIF replacements (1-based line/column, UTF-16, `\n`-separated lines) to `text`, all at
+ * once; insertions at one point keep their order (the order of the results).
+ */
 function applyReplacements(text: string, replacements: readonly Sarif.Replacement[]): string {
   const starts = [0];
   for (let i = 0; i < text.length; i++) if (text[i] === "\n") starts.push(i + 1);
   const offset = (line: number, column: number): number => starts[line - 1]! + column - 1;
-  const spans = replacements.map((r) => ({
+  const spans = replacements.map((r, i) => ({
     start: offset(r.deletedRegion.startLine!, r.deletedRegion.startColumn!),
     end: offset(r.deletedRegion.endLine!, r.deletedRegion.endColumn!),
     text: r.insertedContent?.text ?? "",
-  })).sort((a, b) => b.start - a.start);
-  let out = text;
-  let limit = Infinity;
+    i,
+  })).sort((a, b) => a.start - b.start || a.i - b.i);
+  let out = "";
+  let pos = 0;
   for (const s of spans) {
-    expect(s.end).toBeLessThanOrEqual(limit); // replacements never overlap
-    out = out.slice(0, s.start) + s.text + out.slice(s.end);
-    limit = s.start;
+    expect(s.start).toBeGreaterThanOrEqual(pos); // replacements never overlap
+    out += text.slice(pos, s.start) + s.text;
+    pos = s.end;
   }
-  return out;
+  return out + text.slice(pos);
 }
 
 let ws: string;
@@ -98,22 +102,27 @@ describe("SARIF report", () => {
     expect(run.originalUriBaseIds!["%SRCROOT%"]!.uri).toBe(`file://${ws}/`);
   });
 
-  it("each change's fix, applied to the file as read, gives the fixed file", () => {
+  it("every result's fix, applied to the file as read, gives exactly the file pyremedy writes", () => {
     const results = log.runs[0]!.results!.filter((r) => r.kind === "fail");
     let i = 0;
     let checked = 0;
+    let precise = 0;
     for (const f of report.files) {
       const mine = results.slice(i, i + f.changes.length);
       i += f.changes.length;
       if (!f.source) continue;
-      const fixes = mine.map((r) => r.fixes?.[0]);
-      if (fixes.some((x) => !x)) continue; // a fix that would carry a secret is left out
-      const together = fixes[0]!.description!.text.startsWith("Every pyremedy fix");
-      const replacements = together ? fixes[0]!.artifactChanges[0]!.replacements : fixes.flatMap((x) => x!.artifactChanges[0]!.replacements);
-      expect(applyReplacements(f.source.textBefore, replacements), f.path).toBe(f.source.textAfter);
-      checked++;
+      for (const r of mine) {
+        const change = r.fixes![0]!.artifactChanges[0]!;
+        expect(decodeURIComponent(change.artifactLocation.uri!)).toBe(`${path.relative(ws, f.repo)}/${f.path}`);
+        expect(applyReplacements(f.source.textBefore, change.replacements), f.path).toBe(f.source.textAfter);
+        checked++;
+      }
+      // One pass: the codemods' own edits (character-precise), not whole lines.
+      if (mine[0]!.fixes![0]!.artifactChanges[0]!.replacements.some((r) => r.deletedRegion.startColumn! > 1)) precise++;
     }
-    expect(checked).toBeGreaterThanOrEqual(report.summary.filesChanged - 2);
+    expect(checked).toBe(report.files.filter((f) => f.source).reduce((n, f) => n + f.changes.length, 0));
+    expect(checked).toBeGreaterThan(20);
+    expect(precise).toBeGreaterThan(3);
   });
 
   it("reports skipped and failed files as notifications, and a failed run as unsuccessful", () => {

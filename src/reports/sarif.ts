@@ -1,8 +1,9 @@
 /**
  * The SARIF 2.1.0 report (code scanning, IDE viewers): one run; the rules are the codemods,
- * described by their own metadata; one result per change, located at the change's site, with
- * the change itself as a `fix` (artifactChanges/replacements); sites left alone are `note`
- * results; skipped and failed files are tool notifications. Secret values are masked.
+ * described by their own metadata; one result per change, located at the change's site, with a
+ * `fix` (artifactChanges/replacements) that turns the file into what pyremedy writes; sites left
+ * alone are `note` results; skipped and failed files are tool notifications. Secret values are
+ * masked.
  */
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
@@ -81,20 +82,7 @@ function replacement(at: ReturnType<typeof positions>, start: number, end: numbe
   };
 }
 
-/** True when every edit is in the coordinates of the text before the fix (one pass), so each change's fix stands alone. */
-function editsAreOriginal(source: FileSource): boolean {
-  const all = source.edits.flat().slice().sort((a, b) => a.start - b.start || a.end - b.end);
-  let out = "";
-  let pos = 0;
-  for (const e of all) {
-    if (e.start < pos || e.end > source.textBefore.length) return false;
-    out += source.textBefore.slice(pos, e.start) + e.text;
-    pos = e.end;
-  }
-  return out + source.textBefore.slice(pos) === source.textAfter;
-}
-
-/** The whole file's change as line-level replacements (when changes were applied over several passes). */
+/** The whole file's change as line-level replacements (when the changes cannot be told apart). */
 function wholeFileReplacements(source: FileSource, at: ReturnType<typeof positions>): Sarif.Replacement[] {
   const out: Sarif.Replacement[] = [];
   let offset = 0;
@@ -121,23 +109,30 @@ function wholeFileReplacements(source: FileSource, at: ReturnType<typeof positio
   return out;
 }
 
-interface FileFixes {
-  /** Per change: its own replacements, or the file's when changes cannot be told apart. */
-  readonly forChange: (index: number) => { readonly replacements: Sarif.Replacement[]; readonly together: boolean };
+/** The edits of a single pass, all in the coordinates of the text before the fix; undefined otherwise. */
+function onePassEdits(source: FileSource): Edit[] | undefined {
+  const all = source.edits.flat().map((e, i) => ({ e, i })).sort((a, b) => a.e.start - b.e.start || a.i - b.i).map((x) => x.e);
+  let out = "";
+  let pos = 0;
+  for (const e of all) {
+    if (e.start < pos || e.end > source.textBefore.length) return undefined;
+    out += source.textBefore.slice(pos, e.start) + e.text;
+    pos = e.end;
+  }
+  return out + source.textBefore.slice(pos) === source.textAfter ? all : undefined;
 }
 
-function fileFixes(source: FileSource): FileFixes {
+/**
+ * A file's fix: the file exactly as pyremedy would write it, as replacements on the file as read.
+ * Every result of the file offers this one fix. A change on its own was never checked (the safety
+ * net re-parses and re-runs the whole file's result) and may lean on another change of the same
+ * file (the logger one change adds, the import the other needs), so no smaller fix is offered.
+ * The replacements are the codemods' own edits when one pass applied them all, else line hunks.
+ */
+function fileFix(source: FileSource): Sarif.Replacement[] {
   const at = positions(source.textBefore);
-  if (editsAreOriginal(source)) {
-    return {
-      forChange: (i) => ({
-        replacements: [...(source.edits[i] ?? [])].sort((a: Edit, b: Edit) => a.start - b.start).map((e) => replacement(at, e.start, e.end, e.text)),
-        together: false,
-      }),
-    };
-  }
-  const whole = wholeFileReplacements(source, at);
-  return { forChange: () => ({ replacements: whole, together: true }) };
+  const edits = onePassEdits(source);
+  return edits ? edits.map((e) => replacement(at, e.start, e.end, e.text)) : wholeFileReplacements(source, at);
 }
 
 export function renderSarif(report: RunReport, codemods: readonly Codemod[], cwd = process.cwd()): string {
@@ -161,8 +156,17 @@ export function renderSarif(report: RunReport, codemods: readonly Codemod[], cwd
   for (const f of report.files) {
     const secrets = f.source?.secrets ?? [];
     const mask = (s: string): string => maskAll(s, secrets);
-    const fixes = f.source ? fileFixes(f.source) : undefined;
-    f.changes.forEach((c, i) => {
+    const replacements = f.source ? fileFix(f.source) : undefined;
+    // A replacement that would carry a secret is left out rather than masked into a wrong fix.
+    const fixable = replacements?.every((r) => !r.insertedContent?.text || mask(r.insertedContent.text) === r.insertedContent.text);
+    const uri = uriOf(reportPath(report, f, cwd));
+    const fix: Sarif.Fix | undefined = replacements && fixable
+      ? {
+          description: { text: `All ${f.changes.length} pyremedy change${f.changes.length === 1 ? "" : "s"} in this file, applied together (the file as pyremedy writes it)` },
+          artifactChanges: [{ artifactLocation: { uri, uriBaseId: SRCROOT }, replacements }],
+        }
+      : undefined;
+    for (const c of f.changes) {
       const result: Sarif.Result = {
         ...rule(c.codemod),
         level: "warning",
@@ -171,16 +175,9 @@ export function renderSarif(report: RunReport, codemods: readonly Codemod[], cwd
         locations: [location(f, c.line, c.column)],
         properties: { safety: c.safety, repo: f.repo },
       };
-      const fix = fixes?.forChange(i);
-      // A replacement that would carry a secret is left out rather than masked into a wrong fix.
-      if (fix && fix.replacements.every((r) => !r.insertedContent?.text || mask(r.insertedContent.text) === r.insertedContent.text)) {
-        result.fixes = [{
-          description: { text: fix.together ? "Every pyremedy fix in this file, applied together" : mask(c.description) },
-          artifactChanges: [{ artifactLocation: { uri: uriOf(reportPath(report, f, cwd)), uriBaseId: SRCROOT }, replacements: fix.replacements }],
-        }];
-      }
+      if (fix) result.fixes = [fix];
       results.push(result);
-    });
+    }
     for (const n of f.notices) {
       results.push({
         ...rule(n.codemod),
