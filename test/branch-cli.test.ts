@@ -5,19 +5,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PassThrough } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildCli } from "../src/cli/app.js";
 import { readRepoList } from "../src/cli/branch.js";
-import { git, isolateGit, removeTemps, sampleRepo, snapshot, tempDir } from "./branch-helpers.js";
+import { git, useIsolatedGit, sampleRepo, snapshot, tempDir } from "./branch-helpers.js";
 
-let restoreEnv: () => void;
-beforeAll(() => {
-  restoreEnv = isolateGit();
-});
-afterAll(() => {
-  restoreEnv();
-  removeTemps();
-});
+useIsolatedGit();
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();

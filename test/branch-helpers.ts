@@ -8,6 +8,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { FIXTURES } from "./helpers.js";
 
 /** Git sees no machine-wide or personal configuration: each test repo carries its own. */
@@ -22,6 +23,18 @@ export function isolateGit(): () => void {
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
     Object.assign(process.env, saved);
   };
+}
+
+/** For a suite: isolate git before it, restore the environment and remove temp repos after it. */
+export function useIsolatedGit(): void {
+  let restoreEnv: () => void = () => {};
+  beforeAll(() => {
+    restoreEnv = isolateGit();
+  });
+  afterAll(() => {
+    restoreEnv();
+    removeTemps();
+  });
 }
 
 export function git(cwd: string, ...args: string[]): string {

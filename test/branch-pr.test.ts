@@ -7,13 +7,13 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { codemodById, codemods } from "../codemods/index.js";
 import { branchExitCode, runBranches, type BranchOptions } from "../src/git/branch.js";
 import { prBody, mdCode } from "../src/pr/body.js";
 import { parseRemoteUrl } from "../src/pr/provider.js";
 import { apiBase } from "../src/pr/github-rest.js";
-import { git, isolateGit, removeTemps, sampleRepo, tempDir, withRemote } from "./branch-helpers.js";
+import { git, useIsolatedGit, sampleRepo, tempDir, withRemote } from "./branch-helpers.js";
 import { FIXTURES } from "./helpers.js";
 
 interface Recorded {
@@ -89,14 +89,7 @@ const sampleSecrets = (): string[] => {
   return [...text.matchAll(/(?:TOKEN|PASSWORD) = "([^"]+)"/g)].map((m) => m[1]!);
 };
 
-let restoreEnv: () => void;
-beforeAll(() => {
-  restoreEnv = isolateGit();
-});
-afterAll(() => {
-  restoreEnv();
-  removeTemps();
-});
+useIsolatedGit();
 
 async function run(repo: string, options: Partial<BranchOptions>) {
   const report = await runBranches({ repos: [repo], codemods, allCodemods: true, pr: true, ...options });

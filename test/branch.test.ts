@@ -4,7 +4,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { codemodById, codemods } from "../codemods/index.js";
 import type { Codemod } from "../src/codemod.js";
 import { runFix } from "../src/engine/run.js";
@@ -12,19 +12,12 @@ import { runBranches, type BranchOptions, type RepoOutcome } from "../src/git/br
 import { commitMessage, displayPath, isEnvFile } from "../src/git/commit.js";
 import { liveWorktrees } from "../src/git/worktree.js";
 import {
-  git, identify, isolateGit, pushAsSomeoneElse, removeTemps, sampleRepo, show, snapshot, subjects, tempDir, trailers, tree,
+  git, identify, useIsolatedGit, pushAsSomeoneElse, sampleRepo, show, snapshot, subjects, tempDir, trailers, tree,
   withRemote, workInProgress,
 } from "./branch-helpers.js";
 import { FIXTURES } from "./helpers.js";
 
-let restoreEnv: () => void;
-beforeAll(() => {
-  restoreEnv = isolateGit();
-});
-afterAll(() => {
-  restoreEnv();
-  removeTemps();
-});
+useIsolatedGit();
 
 const verifySsl = codemodById("verify-ssl")!;
 
