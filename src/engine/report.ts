@@ -117,19 +117,3 @@ export function withoutUnusedIgnores(report: RunReport): RunReport {
   if (!report.files.some((f) => f.unusedIgnores)) return report;
   return { ...report, files: report.files.map(({ unusedIgnores: _dropped, ...f }) => f) };
 }
-
-/** One report of several runs over disjoint paths (one run per configuration), in run order. */
-export function mergeReports(reports: readonly RunReport[]): RunReport {
-  if (reports.length === 1) return reports[0]!;
-  const files = reports.flatMap((r) => r.files);
-  const ids = [...new Set(reports.flatMap((r) => Object.keys(r.summary.byCodemod)))];
-  const repos = reports.every((r) => r.repos) ? [...new Set(reports.flatMap((r) => r.repos!))] : undefined;
-  return {
-    tool: reports[0]!.tool,
-    summary: summarize(files, ids, repos ? repos.length : reports.reduce((n, r) => n + r.summary.repos, 0)),
-    files,
-    env: reports.flatMap((r) => r.env),
-    write: reports.some((r) => r.write),
-    ...(repos ? { repos } : {}),
-  };
-}
