@@ -1,0 +1,67 @@
+/**
+ * Byte-level scanning of Python source for the codemods' prefilters: skip a string literal or a
+ * comment, find the end of a logical line. These see text, not a tree, and decide only whether
+ * a file is worth parsing, so where the text is ambiguous they answer so as to parse too much,
+ * never too little.
+ */
+
+const NL = 0x0a;
+const CR = 0x0d;
+const HASH = 0x23;
+const BACKSLASH = 0x5c;
+
+/** Index of the line ending (or end of text) at or after `i`. */
+export function lineEnd(text: string, i: number): number {
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === NL || c === CR) return i;
+    i++;
+  }
+  return n;
+}
+
+/**
+ * Index just past the string literal whose opening quote is at `i` (prefix letters are the
+ * caller's). Triple-quoted strings run to their closing triple; others to their quote or, when
+ * unterminated, to the end of the line. A backslash always takes the next character, as in
+ * Python's tokenizer (raw strings included).
+ */
+export function stringEnd(text: string, i: number): number {
+  const q = text.charCodeAt(i);
+  const n = text.length;
+  if (text.charCodeAt(i + 1) === q && text.charCodeAt(i + 2) === q) {
+    let j = i + 3;
+    while (j < n) {
+      const c = text.charCodeAt(j);
+      if (c === BACKSLASH) j += 2;
+      else if (c === q && text.charCodeAt(j + 1) === q && text.charCodeAt(j + 2) === q) return j + 3;
+      else j++;
+    }
+    return n;
+  }
+  let j = i + 1;
+  while (j < n) {
+    const c = text.charCodeAt(j);
+    if (c === BACKSLASH) j += 2;
+    else if (c === q) return j + 1;
+    else if (c === NL || c === CR) return j;
+    else j++;
+  }
+  return n;
+}
+
+/** Index of the first character at or after `i` that is not whitespace, a line break, a comment or a line continuation. */
+export function skipTrivia(text: string, i: number): number {
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0c || c === 0x0b || c === NL || c === CR) i++;
+    else if (c === HASH) i = lineEnd(text, i);
+    else if (c === BACKSLASH && (text.charCodeAt(i + 1) === NL || text.charCodeAt(i + 1) === CR)) i += 2;
+    else return i;
+  }
+  return n;
+}
+
+export const isQuote = (c: number): boolean => c === 0x22 || c === 0x27;

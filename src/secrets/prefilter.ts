@@ -1,0 +1,299 @@
+/**
+ * secrets-to-env's prefilter: can this text hold a site findSecretSites reports (a change or a
+ * problem)? Only two kinds exist:
+ *
+ * - a literal whose value matches a provider rule's pattern;
+ * - a literal bound to a credential name (patterns.ts isCredentialName, or an AWS name):
+ *   assigned to it (`NAME = "…"`, `x.NAME: str = "…"`, `d["NAME"] = "…"`), passed or defaulted
+ *   as it (`NAME="…"`), keyed by it (`"NAME": "…"`), or the fallback of `os.getenv("NAME", "…")`.
+ *   The name is an identifier, or a string before `:`, `]` or `,`; the value starts a string.
+ *
+ * A literal's value is what the tree sees: escapes decoded, implicitly concatenated pieces
+ * joined. So the same tests also run on the text with escape sequences decoded, line
+ * continuations dropped and adjacent literals joined (when it has any of those), where a mark or
+ * a name written with escapes shows. Like every prefilter it may say yes too often, never too
+ * rarely (test/prefilter.test.ts).
+ */
+import { isCredentialName, nameWords, PROVIDER_RULES } from "./patterns.js";
+
+/** The provider rules' own patterns: a value holding a provider credential matches one. */
+const PROVIDER_PATTERNS = new RegExp(PROVIDER_RULES.map((r) => `(?:${r.pattern.source})`).join("|"));
+/**
+ * Cheap gate in front of PROVIDER_PATTERNS (slow over a whole file): every match of a provider
+ * pattern but the URL one contains one of these (test/prefilter.test.ts checks each rule).
+ */
+const PROVIDER_GATE = /sk-|A3T|AKIA|ASIA|ABIA|ACCA|_pat_|gh[pousr]_|xox|hooks\.slack\.com|k_(?:test|live|prod)_|AIza|hf_|SG\.|SK[0-9a-fA-F]|glpat-|\.ey|-----BEGIN/;
+/** Every match of the URL-with-password pattern contains this. */
+const URL_GATE = /:\/\/[^\s:@/{}'"]*:[^\s@/{}'"]+@/;
+
+/** Where a credential name may sit: each hit is checked as an identifier and as a string. */
+const NAME_HINT = /passw|passphrase|pass(?![a-z])|pwd|pswd|secret|token|credential|(?:api|access|private|auth)(?:[^a-z0-9\n\r"'\\]|\\[^\n\r])*key|aws|amazon/gi;
+
+/** Whitespace, line continuations and comments (inside brackets a statement may span lines). */
+const WS = String.raw`(?:\s|\\(?:\r\n|\n|\r)|#[^\n\r]*(?![^\n\r]))*`;
+/** The start of a string literal: its prefix and its quote. */
+const STRING = String.raw`([rRuUbBfFtT]{0,2})["']`;
+/** Trivia, then `=` (not `==`). */
+const EQUALS = new RegExp(String.raw`${WS}=(?!=)`, "y");
+/** Trivia, then the start of the value. */
+const VALUE = new RegExp(`${WS}${STRING}`, "y");
+const TRIVIA = new RegExp(WS, "y");
+/** After a string's closing quote: a dict key, a subscript assigned to, os.getenv's variable. */
+const AFTER_KEY = new RegExp(String.raw`${WS}:(?!=)${WS}${STRING}`, "y");
+const AFTER_VARIABLE = new RegExp(String.raw`${WS},${WS}(?:default${WS}=(?!=)${WS})?${STRING}`, "y");
+const NEXT_STRING = new RegExp(String.raw`${WS}[rRuUbBfFtT]{0,2}["']`, "y");
+/** What may follow a literal that is the whole value of its binding (not `"x" % y`, `"x".join`, ...). */
+const VALUE_END = /[ \t\f\v]*(?:#[^\n\r]*)?(?:[\n\r;,)}\]:]|\\[\n\r]|$)/y;
+
+const isWordChar = (c: number): boolean =>
+  (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c >= 0x80;
+const isLineBreak = (c: number): boolean => c === 0x0a || c === 0x0d;
+
+function credentialName(name: string): boolean {
+  if (isCredentialName(name)) return true;
+  const words = nameWords(name);
+  return words.includes("aws") || words.includes("amazon");
+}
+
+/**
+ * Can the literal matched by `glue` (its prefix in group 1, its quote last) be the whole value of
+ * the binding, one a name rule accepts? Not bytes, at least 8 characters (escapes only shorten
+ * the source text), no whitespace (it stays whitespace in the value), and nothing after it that
+ * makes it part of a larger expression. Triple-quoted, unterminated and (whitespace-free)
+ * implicitly concatenated literals are not judged.
+ */
+function plausibleValue(text: string, glue: RegExpExecArray): boolean {
+  if (/[bB]/.test(glue[1]!)) return false;
+  const open = glue.index + glue[0].length - 1;
+  const q = text.charCodeAt(open);
+  if (text.charCodeAt(open + 1) === q && text.charCodeAt(open + 2) === q) return true;
+  let i = open + 1;
+  for (;;) {
+    if (i >= text.length) return true;
+    const c = text.charCodeAt(i);
+    if (c === q) break;
+    if (isLineBreak(c)) return true;
+    if (c === 0x20 || c === 0x09 || c === 0x0c || c === 0x0b) return false;
+    i += c === 0x5c ? 2 : 1;
+  }
+  NEXT_STRING.lastIndex = i + 1;
+  if (NEXT_STRING.test(text)) return true;
+  VALUE_END.lastIndex = i + 1;
+  return i - open - 1 >= 8 && VALUE_END.test(text);
+}
+
+/** Index of the `=` ending the annotation that starts at `i`; brackets may span lines, nothing else may. */
+function annotationEnd(text: string, i: number): number {
+  const limit = Math.min(text.length, i + 300);
+  let depth = 0;
+  while (i < limit) {
+    const c = text.charCodeAt(i);
+    if (c === 0x3d /* = */ && depth === 0) return text.charCodeAt(i + 1) === 0x3d ? -1 : i;
+    if (isLineBreak(c) && depth === 0) return -1;
+    if (c === 0x22 || c === 0x27) {
+      const close = text.indexOf(text[i]!, i + 1);
+      if (close < 0) return -1;
+      i = close + 1;
+      continue;
+    }
+    if (c === 0x28 || c === 0x5b || c === 0x7b) depth++;
+    else if (c === 0x29 || c === 0x5d || c === 0x7d) depth--;
+    else if (c === 0x5c) i++;
+    if (depth < 0) return -1;
+    i++;
+  }
+  return -1;
+}
+
+/** From `i` (after a name, or a subscript's `]`): `= "…"` or `: Annotation = "…"`, with a plausible value. */
+function assignedLiteral(text: string, i: number): boolean {
+  TRIVIA.lastIndex = i;
+  TRIVIA.test(text);
+  let at = TRIVIA.lastIndex;
+  if (text.charCodeAt(at) === 0x3a /* : */) {
+    at = annotationEnd(text, at + 1);
+    if (at < 0) return false;
+  } else {
+    EQUALS.lastIndex = at;
+    if (!EQUALS.test(text)) return false;
+    at = EQUALS.lastIndex - 1;
+  }
+  if (text.charCodeAt(at + 1) === 0x3d) return false;
+  return bindsLiteral(text, VALUE, at + 1);
+}
+
+function bindsLiteral(text: string, glue: RegExp, at: number): boolean {
+  glue.lastIndex = at;
+  const m = glue.exec(text);
+  return !!m && plausibleValue(text, m);
+}
+
+/**
+ * Does the string whose opening quote is at `open` follow `opener` (`(` or `[`), as a call's
+ * first argument or a subscript does? Comments are not read backwards: after a line break, yes.
+ */
+function follows(text: string, open: number, opener: number): boolean {
+  let i = open - 1;
+  while (i >= 0 && open - i <= 2 && /[rRuUbBfFtT]/.test(text[i]!)) i--;
+  let crossed = false;
+  for (; i >= 0; i--) {
+    const c = text.charCodeAt(i);
+    if (isLineBreak(c)) crossed = true;
+    else if (c !== 0x20 && c !== 0x09 && c !== 0x0c && c !== 0x0b && c !== 0x5c) break;
+  }
+  return i < 0 || text.charCodeAt(i) === opener || crossed;
+}
+
+/** Is the credential-like word at [start, end) part of a name bound to a string literal? */
+function boundName(text: string, start: number, end: number): boolean {
+  // As an identifier (or attribute, keyword, parameter).
+  let s = start;
+  let e = end;
+  while (s > 0 && isWordChar(text.charCodeAt(s - 1))) s--;
+  while (e < text.length && isWordChar(text.charCodeAt(e))) e++;
+  if (credentialName(text.slice(s, e)) && assignedLiteral(text, e)) return true;
+  // As the content of a one-line string (a dict key, a subscript, os.getenv's variable).
+  for (const q of [0x22, 0x27]) {
+    let left = start - 1;
+    while (left >= 0 && text.charCodeAt(left) !== q && !isLineBreak(text.charCodeAt(left))) left--;
+    if (left < 0 || text.charCodeAt(left) !== q) continue;
+    let right = end;
+    while (right < text.length && text.charCodeAt(right) !== q && !isLineBreak(text.charCodeAt(right))) right++;
+    if (right >= text.length || text.charCodeAt(right) !== q) continue;
+    const content = text.slice(left + 1, right);
+    if (!credentialName(content.includes("\\") ? decodeEscapes(content) : content)) continue;
+    // A triple-quoted string closes with two more quotes (and opens with two before).
+    let close = right + 1;
+    while (close < right + 3 && text.charCodeAt(close) === q) close++;
+    let open = left;
+    while (open > left - 2 && text.charCodeAt(open - 1) === q) open--;
+    if (bindsLiteral(text, AFTER_KEY, close)) return true;
+    if (follows(text, open, 0x5b /* [ */)) {
+      TRIVIA.lastIndex = close;
+      TRIVIA.test(text);
+      if (text.charCodeAt(TRIVIA.lastIndex) === 0x5d /* ] */ && assignedLiteral(text, TRIVIA.lastIndex + 1)) return true;
+    }
+    if (follows(text, open, 0x28 /* ( */) && bindsLiteral(text, AFTER_VARIABLE, close)) return true;
+  }
+  return false;
+}
+
+/**
+ * Where (and why) `text` may hold a credential site, if anywhere. `windows`: the text is pieces
+ * of a file, each cut at most WINDOW characters from where it was decoded, so a long provider
+ * pattern (a PEM block) may not fit: the gate alone decides.
+ */
+function scan(text: string, windows = false): SecretHint | undefined {
+  const gate = PROVIDER_GATE.exec(text);
+  const provider = (gate && (windows ? gate : PROVIDER_PATTERNS.exec(text))) || URL_GATE.exec(text);
+  if (provider) return { index: provider.index, why: "provider" };
+  NAME_HINT.lastIndex = 0;
+  for (let m = NAME_HINT.exec(text); m; m = NAME_HINT.exec(text)) {
+    if (boundName(text, m.index, m.index + m[0].length)) return { index: m.index, why: "name" };
+  }
+  return undefined;
+}
+
+/** Names Python's `\N{...}` may give an ASCII character that can be part of a mark or a name. */
+const NAMED_ASCII: Record<string, string> = {
+  "HYPHEN-MINUS": "-", "LOW LINE": "_", "FULL STOP": ".", COLON: ":", SOLIDUS: "/", "COMMERCIAL AT": "@", "PLUS SIGN": "+",
+  "EQUALS SIGN": "=", SPACE: " ",
+};
+
+function namedCharacter(name: string): string {
+  const n = name.toUpperCase().trim();
+  const letter = /^LATIN (SMALL|CAPITAL) LETTER ([A-Z])$/.exec(n);
+  if (letter) return letter[1] === "SMALL" ? letter[2]!.toLowerCase() : letter[2]!;
+  const digit = ["ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE"].indexOf(n.replace(/^DIGIT /, ""));
+  if (n.startsWith("DIGIT ") && digit >= 0) return String(digit);
+  return NAMED_ASCII[n] ?? "\uFFFD";
+}
+
+/**
+ * What can make a literal's value differ from its source text where a mark or a name could
+ * show: an escape that stands for a printable ASCII character, a line continuation inside a
+ * string, two adjacent literals joined where both sides are word-like. (Other escapes stand
+ * for separators; boundName reads those itself.)
+ */
+const HIDDEN_ESCAPE = /\\(?:x[2-7][0-9a-fA-F]|u00[2-7][0-9a-fA-F]|U000000[2-7][0-9a-fA-F]|N\{|0?[4-7][0-7]|1[0-7][0-7])/g;
+const JUNCTION = /["'](?:\s|\\(?:\r\n|\n|\r)|#[^\n\r]*(?![^\n\r]))*[rRuUbBfFtT]{0,2}["']/g;
+const JOINS = /[\w\-.:/@+=%]/;
+/** Characters around a hidden spot that are decoded and scanned again. */
+const WINDOW = 1000;
+
+/** Where the text hides something (see HIDDEN_ESCAPE), in order. */
+function hiddenSpots(text: string): number[] {
+  const spots: number[] = [];
+  HIDDEN_ESCAPE.lastIndex = 0;
+  for (let m = HIDDEN_ESCAPE.exec(text); m; m = HIDDEN_ESCAPE.exec(text)) spots.push(m.index);
+  for (let i = text.indexOf("\\"); i >= 0; i = text.indexOf("\\", i + 2)) {
+    const next = text.charCodeAt(i + 1);
+    if ((next === 0x0a || next === 0x0d) && i > 0 && JOINS.test(text[i - 1]!)) spots.push(i);
+  }
+  JUNCTION.lastIndex = 0;
+  for (let m = JUNCTION.exec(text); m; m = JUNCTION.exec(text)) {
+    const before = text[m.index - 1];
+    const after = text[m.index + m[0].length];
+    if (before && after && JOINS.test(before) && JOINS.test(after)) spots.push(m.index);
+    // The closing quote may open the next junction ("a" "b" "c").
+    JUNCTION.lastIndex = m.index + m[0].length - 1;
+  }
+  return spots.sort((a, b) => a - b);
+}
+
+/** The decoded text around each spot (overlapping windows merged), one piece a line. */
+function decodedWindows(text: string, spots: readonly number[]): string {
+  const pieces: string[] = [];
+  let start = -1;
+  let end = -1;
+  for (const spot of spots) {
+    if (spot - WINDOW > end) {
+      if (end > start) pieces.push(decodeEscapes(text.slice(start, end)));
+      start = Math.max(0, spot - WINDOW);
+    }
+    end = Math.min(text.length, spot + WINDOW);
+  }
+  if (end > start) pieces.push(decodeEscapes(text.slice(start, end)));
+  return pieces.join("\n");
+}
+
+/** The same, and every other escape: the text with values (more or less) as the tree reads them. */
+const NORMALIZE =
+  /\\(?:(\\|["'])|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|N\{([^}\n\r]{1,80})\}|([0-7]{1,3})|([ntrabfv])|(\r\n|\n|\r))|(?<=[\w\-.:/@+=%])["'](?:\s|\\(?:\r\n|\n|\r)|#[^\n\r]*(?![^\n\r]))*[rRuUbBfFtT]{0,2}["'](?=[\w\-.:/@+=%])/g;
+
+export function decodeEscapes(text: string): string {
+  return text.replace(NORMALIZE, (all, kept, x, u, U, named, octal, control, continuation) => {
+    if (kept !== undefined) return all;
+    const hex = x ?? u ?? U;
+    if (hex !== undefined) {
+      const code = parseInt(hex, 16);
+      return code <= 0x10ffff ? String.fromCodePoint(code) : "\uFFFD";
+    }
+    if (named !== undefined) return namedCharacter(named);
+    if (octal !== undefined) return String.fromCharCode(parseInt(octal, 8));
+    if (control !== undefined) return " ";
+    if (continuation !== undefined) return "";
+    return ""; // a junction between adjacent literals
+  });
+}
+
+export interface SecretHint {
+  /** Where in the text (for "escaped": in the decoded pieces around what the source hides). */
+  readonly index: number;
+  readonly why: "provider" | "name" | "escaped";
+}
+
+/** The first place that makes `text` worth parsing for secrets-to-env, if any. */
+export function secretHint(text: string): SecretHint | undefined {
+  const raw = scan(text);
+  if (raw) return raw;
+  const spots = hiddenSpots(text);
+  if (spots.length === 0) return undefined;
+  // The index is one in the decoded windows, for diagnosis only.
+  const decoded = scan(decodedWindows(text, spots), true);
+  return decoded && { index: decoded.index, why: "escaped" };
+}
+
+export function mayHoldSecret(text: string): boolean {
+  return secretHint(text) !== undefined;
+}
