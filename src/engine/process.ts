@@ -9,7 +9,7 @@ import { countSyntaxErrors, firstSyntaxError, parsePython, query } from "../pyth
 import { codemods as registry } from "../../codemods/index.js";
 import { ignoreComments, lineSuppresses, mayHoldIgnores, unusedIgnores, usedKey, type IgnoreComment, type UnusedIgnore } from "../python/suppress.js";
 import { applyEdits, OverlapError, selectCompatible } from "./apply.js";
-import { decodeSource, encodeSource, type DecodedSource } from "./source.js";
+import { decodeSource, encodeSource, loneCarriageReturn, type DecodedSource } from "./source.js";
 
 export type FileStatus = "changed" | "unchanged" | "skipped" | "failed";
 
@@ -108,6 +108,11 @@ export function processSource(bytes: Uint8Array, ctx: ProjectContext, options: P
   // A file nothing may change is parsed only to judge its `# pyremedy: ignore` comments.
   const ignores = mayHoldIgnores(source.text);
   if (!mayChange && !ignores) return { status: "unchanged", ...none };
+  const loneCr = loneCarriageReturn(source.text);
+  if (loneCr !== undefined) {
+    const line = source.text.slice(0, loneCr).split(/\r\n|\r|\n/).length;
+    return mayChange ? { status: "skipped", reason: `lone CR line ending on line ${line} (Python reads a line break there, the parser does not)`, ...none } : { status: "unchanged", ...none };
+  }
 
   let file = new PythonFile(ctx.relPath, source.text, parsePython(source.text), source.eol);
   try {

@@ -59,6 +59,19 @@ function dominantEol(text: string): "\n" | "\r\n" | "\r" {
 }
 
 /**
+ * The index of the first CR that does not start a CRLF, if any. Python reads a lone CR as a line
+ * break; tree-sitter-python reads it as blank space, so the two see different programs (a
+ * statement after a lone CR can even hide inside a comment), and no edit made on tree-sitter's
+ * view can be trusted.
+ */
+export function loneCarriageReturn(text: string): number | undefined {
+  for (let i = text.indexOf("\r"); i >= 0; i = text.indexOf("\r", i + 1)) {
+    if (text.charCodeAt(i + 1) !== 10) return i;
+  }
+  return undefined;
+}
+
+/**
  * cp1252's 0x80–0x9F (Node 20's TextDecoder drops these bytes, so we decode cp1252 ourselves).
  * 0 marks the five bytes cp1252 leaves undefined.
  */

@@ -43,25 +43,26 @@ export function query(source: string): Query {
   return q;
 }
 
-/** The first ERROR or MISSING node in document order, if any. */
+/**
+ * Where the first syntax error is: the innermost ERROR or MISSING node on the way to the first
+ * one in document order (an ERROR spanning the whole module says nothing; the one inside it
+ * does). A MISSING hidden token (tree-sitter-python's `_newline`) is no child anyone can visit:
+ * then the innermost node holding the error stands for it.
+ */
 export function firstSyntaxError(root: Node): Node | undefined {
   if (!root.hasError) return undefined;
-  const cursor = root.walk();
-  try {
-    for (;;) {
-      const node = cursor.currentNode;
-      if (node.isError || node.isMissing) return node;
-      if (node.hasError && cursor.gotoFirstChild()) continue;
-      while (!cursor.gotoNextSibling()) {
-        if (!cursor.gotoParent()) return root;
-      }
-    }
-  } finally {
-    cursor.delete();
+  let found: Node = root;
+  for (let node: Node | undefined = root; node; ) {
+    if (node.isError || node.isMissing || node.hasError) found = node;
+    node = node.children.find((c) => !!c && (c.isError || c.isMissing || c.hasError)) ?? undefined;
   }
+  return found;
 }
 
-/** Count ERROR and MISSING nodes: the safety net compares this before and after a fix. */
+/**
+ * Count ERROR and MISSING nodes: the safety net compares this before and after a fix. A node
+ * that has an error none of its children show holds a hidden MISSING token, and counts as one.
+ */
 export function countSyntaxErrors(root: Node): number {
   let count = 0;
   const stack: Node[] = [root];
@@ -69,7 +70,9 @@ export function countSyntaxErrors(root: Node): number {
     const node = stack.pop()!;
     if (node.isError || node.isMissing) count++;
     if (!node.hasError) continue;
-    for (const child of node.children) if (child && (child.hasError || child.isMissing)) stack.push(child);
+    const inside = node.children.filter((c): c is Node => !!c && (c.hasError || c.isMissing || c.isError));
+    if (inside.length === 0 && !node.isError && !node.isMissing) count++;
+    stack.push(...inside);
   }
   return count;
 }

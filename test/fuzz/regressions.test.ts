@@ -1,0 +1,57 @@
+/**
+ * Bugs the fuzzer and the standard-library run found, each as its smallest reproducer, kept so
+ * they stay fixed. (Codemod-specific ones live as fixtures: fixtures/narrow-except/lone-cr-line-ending.)
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { codemods } from "../../codemods/index.js";
+import type { Codemod } from "../../src/codemod.js";
+import { countSyntaxErrors, firstSyntaxError, parsePython } from "../../src/python/parser.js";
+import { runOn, setup } from "../helpers.js";
+
+beforeAll(setup);
+
+/** Inserts a statement at the top of every file, on the file's own line ending (as init-exports and narrow-except do). */
+const prepend: Codemod = {
+  id: "prepend", title: "prepend", what: "", why: "", safety: "safe", safetyNote: "", example: { before: "", after: "" }, peers: [], references: [],
+  mayApply: () => true,
+  produce: (file) => ({ changes: file.text.startsWith("import os") ? [] : [{ codemod: "prepend", line: 1, column: 1, safety: "safe", description: "add an import", edits: [{ start: 0, end: 0, text: `import os${file.eol}` }] }] }),
+};
+
+describe("lone CR line endings (fuzzer, seed 1 case 107: an __init__.py of four CRs, filled by init-exports)", () => {
+  it("are skipped with a reason: Python reads a line break where tree-sitter reads a space", () => {
+    for (const input of ["\r\r\r\r", "x = 1\ry = 2\r", "x = 1\r\ny = 2\rz = 3\r\n"]) {
+      const out = runOn(input, [prepend]);
+      expect(out.status, JSON.stringify(input)).toBe("skipped");
+      expect(out.reason).toMatch(/^lone CR line ending on line \d+ \(Python reads a line break there, the parser does not\)$/);
+    }
+    expect(runOn("x = 1\r\n", [prepend]).status).toBe("changed");
+  });
+
+  it("whatever the codemods: every registered codemod leaves such a file alone", () => {
+    const out = runOn("import requests\rrequests.get(u, verify=False)\r", codemods);
+    expect(out.status).toBe("skipped");
+  });
+
+  it("the syntax check sees the MISSING line breaks tree-sitter hides (they are no visible child)", () => {
+    const tree = parsePython('"""Doc."""\r\rfrom .api import Client\r\r__all__ = ["Client"]\r');
+    try {
+      expect(tree.rootNode.hasError).toBe(true);
+      expect(countSyntaxErrors(tree.rootNode)).toBeGreaterThan(0);
+      expect(firstSyntaxError(tree.rootNode)).toBeDefined();
+    } finally {
+      tree.delete();
+    }
+  });
+});
+
+describe("where a syntax error is reported (standard library: test/test_compile.py was 'syntax error at 1:1')", () => {
+  it("names the innermost error, not the module-wide ERROR around it", () => {
+    const out = runOn("from test.support.os_helper import FakePath\n        ]:\n                self.check(code)\n", [prepend]);
+    expect(out).toMatchObject({ status: "skipped", reason: "syntax error at 2:9" });
+  });
+
+  it("valid Python tree-sitter cannot read (a dedent inside brackets) is skipped at the spot, never rewritten", () => {
+    const source = "def f():\n    def g():\n        (bar.\n    baz)\n    try:\n        g()\n    except:\n        pass\n";
+    expect(runOn(source, codemods)).toMatchObject({ status: "skipped", reason: "syntax error at 3:9" });
+  });
+});
