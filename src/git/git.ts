@@ -8,9 +8,11 @@ import { execFile, execFileSync } from "node:child_process";
 
 /**
  * Settings for every call: no automatic gc/maintenance racing with our worktree removal,
- * no pager, and git's own messages in a stable language so they can be quoted to the user.
+ * no pager, no fsmonitor hook (a command named in the repository's config that git would run
+ * on every status or index refresh), and git's own messages in a stable language so they can
+ * be quoted to the user.
  */
-const BASE_CONFIG = ["-c", "gc.auto=0", "-c", "maintenance.auto=false", "-c", "core.pager=cat"];
+const BASE_CONFIG = ["-c", "gc.auto=0", "-c", "maintenance.auto=false", "-c", "core.pager=cat", "-c", "core.fsmonitor=false"];
 
 /** Variables that would point git at another repository or index than the one we name. */
 const REPOSITORY_VARIABLES = [
