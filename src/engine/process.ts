@@ -148,6 +148,8 @@ function fixpoint(
   const applied: Change[] = [];
   let notices: Notice[] | undefined;
   let settled = false;
+  /** The codemods whose changes the last pass applied. */
+  let changedLast: ReadonlySet<string> = new Set();
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const result = runCodemods(file, ctx, options.codemods, pass === 0 ? used : undefined);
     if (pass === 0 && (result.changes.length > 0 || result.notices.length > 0)) {
@@ -163,10 +165,11 @@ function fixpoint(
       if (applied.length === 0) return { status: "unchanged", changes: [], notices };
       return finish(first.text, file.text, source, applied, notices);
     }
-    if (settled) {
-      const again = result.changes[0]!;
-      return failed(`fix refused: not idempotent (${again.codemod} would change line ${again.line} again)`, notices);
-    }
+    // A codemod that would change its own fresh output is not idempotent. One that changes the
+    // text only because another one did (secrets-to-env adds `import os`, and verify-ssl now
+    // resolves the `os.environ` it looks for) is a cascade, and gets a pass of its own.
+    const again = settled ? result.changes.find((c) => changedLast.has(c.codemod)) : undefined;
+    if (again) return failed(`fix refused: not idempotent (${again.codemod} would change line ${again.line} again)`, notices);
     const { accepted, deferred } = selectCompatible(result.changes);
     const text = applyEdits(file.text, accepted.flatMap((c) => c.edits));
     const reparsed = new PythonFile(ctx.relPath, text, parsePython(text), source.eol);
@@ -178,6 +181,7 @@ function fixpoint(
       return failed(`fix refused: the result has a ${syntaxErrorReason(file)}`, notices);
     }
     settled = deferred.length === 0;
+    changedLast = new Set(accepted.map((c) => c.codemod));
   }
   return failed(`fix refused: did not converge after ${MAX_PASSES} passes`, notices ?? []);
 }

@@ -55,3 +55,40 @@ describe("where a syntax error is reported (standard library: test/test_compile.
     expect(runOn(source, codemods)).toMatchObject({ status: "skipped", reason: "syntax error at 3:9" });
   });
 });
+
+describe("one codemod's change enabling another's (fuzzer, seed 3 case 3976: refused as 'not idempotent')", () => {
+  /** Adds `import os` to a file that uses os without importing it. */
+  const importOs: Codemod = {
+    ...prepend, id: "import-os",
+    mayApply: (t) => t.includes("os."),
+    produce: (file) => ({ changes: /^import os$/m.test(file.text) ? [] : [{ codemod: "import-os", line: 1, column: 1, safety: "safe", description: "import os", edits: [{ start: 0, end: 0, text: `import os${file.eol}` }] }] }),
+  };
+  /** Changes `os.environ["X"] = "0"` only once `os` is imported (as verify-ssl resolves names through imports). */
+  const dropOverride: Codemod = {
+    ...prepend, id: "drop-override",
+    mayApply: (t) => t.includes("os.environ"),
+    produce(file) {
+      if (!/^import os$/m.test(file.text)) return { changes: [] };
+      const at = file.text.indexOf('os.environ["X"] = "0"\n');
+      if (at < 0) return { changes: [] };
+      return { changes: [{ codemod: "drop-override", line: 2, column: 1, safety: "safe", description: "drop", edits: [{ start: at, end: at + 'os.environ["X"] = "0"\n'.length, text: "" }] }] };
+    },
+  };
+
+  it("is a cascade that gets a pass of its own, not a refusal", () => {
+    const out = runOn('os.environ["X"] = "0"\nprint(os.name)\n', [dropOverride, importOs]);
+    expect(out.status, out.reason).toBe("changed");
+    expect(out.after).toBe("import os\nprint(os.name)\n");
+  });
+
+  it("with the real codemods: a credential moved to os.environ lets verify-ssl see PYTHONHTTPSVERIFY", () => {
+    const out = runOn('DB_PASSWORD = "s3cure-Billing-2024!"\nos.environ["PYTHONHTTPSVERIFY"] = "0"\n', codemods);
+    expect(out.status, out.reason).toBe("changed");
+    expect(out.after).not.toContain("PYTHONHTTPSVERIFY");
+  });
+
+  it("a codemod that would change its own output again is still refused", () => {
+    const twice: Codemod = { ...prepend, id: "twice", produce: (file) => ({ changes: [{ codemod: "twice", line: 1, column: 1, safety: "safe", description: "again", edits: [{ start: 0, end: 0, text: "#" }] }] }) };
+    expect(runOn("x = 1\n", [twice])).toMatchObject({ status: "failed", reason: expect.stringMatching(/^fix refused: not idempotent \(twice/) });
+  });
+});
