@@ -80,7 +80,11 @@ function contents(dir: string): Map<string, string> {
 
 /** Nothing a trap names was created: not in the repo, not in the working directory, not in the temp dir. */
 function pwned(...dirs: string[]): string[] {
-  return [...dirs, process.cwd(), os.tmpdir()].flatMap((d) => (fs.readdirSync(d, { recursive: true }) as string[]).filter((p) => /PWNED/.test(path.basename(p)) && !/\.py$/.test(p)));
+  // The temp dir is shared with suites running in parallel (their directories come and go): its top level only.
+  const names = (d: string, recursive: boolean): string[] => fs.readdirSync(d, { recursive }) as string[];
+  return [...dirs.map((d) => names(d, true)), names(process.cwd(), false), names(os.tmpdir(), false)]
+    .flat()
+    .filter((p) => /PWNED/.test(path.basename(p)) && !/\.py$/.test(p));
 }
 
 describe("hostile file names and contents", () => {
