@@ -33,8 +33,15 @@ const RESERVED = new Set(["__all__", "__version__", "__path__", "__getattr__", "
 
 const WHY_REVIEW = "review: eager submodule imports can cause import cycles or slow imports";
 
-/** Cheap test: whitespace and comments, then nothing or a string (a docstring). */
-const EMPTYISH = /^\uFEFF?(?:\s|#[^\r\n]*)*(?:$|[rRuU]?(?:"|'))/;
+/** Comments and whitespace (a comment is taken whole, so the pattern never backtracks into one). */
+const TRIVIA = String.raw`(?:\s|#[^\r\n]*(?![^\r\n]))*`;
+/** A string literal a docstring may be made of (no f, b or t prefix). */
+const PLAIN_STRING =
+  String.raw`[rRuU]{0,2}(?:"""(?:[^"\\]|\\[\s\S]|"(?!""))*"""|'''(?:[^'\\]|\\[\s\S]|'(?!''))*'''|"(?:[^"\\\r\n]|\\[\s\S])*"|'(?:[^'\\\r\n]|\\[\s\S])*')`;
+/** The prefilter: whitespace and comments around at most one docstring, as emptyHeader accepts it. */
+const EMPTYISH = new RegExp(String.raw`^\uFEFF?${TRIVIA}(?:${PLAIN_STRING}(?:(?:[ \t\f]|\\(?:\r\n|\n|\r))*${PLAIN_STRING})*)?${TRIVIA}$`);
+
+const isInitFile = (relPath: string): boolean => relPath === "__init__.py" || relPath.endsWith("/__init__.py");
 
 interface Header {
   /** Where the kept header (comments, docstring) ends; the rest of the file is whitespace. */
@@ -293,9 +300,11 @@ export const initExports: Codemod = {
     { title: "Python Packaging User Guide: Single-sourcing the package version", url: "https://packaging.python.org/en/latest/discussions/single-source-version/" },
   ],
   mayApply(text, relPath) {
-    return (relPath === "__init__.py" || relPath.endsWith("/__init__.py")) && EMPTYISH.test(text);
+    return isInitFile(relPath) && EMPTYISH.test(text);
   },
   produce(file, ctx) {
+    // A package's own __init__.py only: the prefilter says so too, but produce must not rely on it.
+    if (!isInitFile(file.relPath)) return { changes: [] };
     const header = emptyHeader(file);
     if (!header) return { changes: [] };
     const plan = new Plan();

@@ -3,18 +3,20 @@
  */
 import type { Node } from "web-tree-sitter";
 import type { Change, Codemod, Edit, Notice, Safety } from "../src/codemod.js";
+import { mayHoldSwallowingExcept } from "../src/python/except-prefilter.js";
 import { inferExceptions, isPlainValue } from "../src/python/exception-inference.js";
 import type { PythonFile } from "../src/python/file.js";
 import { qualifiedName } from "../src/python/imports.js";
+import { nodesByKeyword, stringStartTokens } from "../src/python/keywords.js";
 import { findModuleLogger, planNewLogger } from "../src/python/logger.js";
-import { query } from "../src/python/parser.js";
 import { enclosingDefinition, enclosingScopes, isShadowed, NESTED_SCOPES, scopeBindings } from "../src/python/scope.js";
 import { lineSuppresses } from "../src/python/suppress.js";
 
 const ID = "narrow-except";
 const PEERS = ["E722", "BLE001", "S110", "S112", "B110", "B112", "W0702", "W0718"];
 
-const QUERY = "(except_clause) @handler";
+/** Handlers are found by their `except` keyword (keywords.ts): a Query would walk the whole tree. */
+const EXCEPT_CLAUSE = new Set(["except_clause"]);
 
 const BLIND = new Set(["Exception", "BaseException"]);
 const LOG_METHODS = new Set(["debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log"]);
@@ -77,7 +79,11 @@ function parseHandler(clause: Node): Handler | undefined {
 function isBlind(file: PythonFile, node: Node | undefined): boolean {
   if (!node) return false;
   if (node.type === "identifier") return BLIND.has(node.text) && !isShadowed(node, node.text);
-  if (node.type === "attribute") return BLIND.has((qualifiedName(file, node) ?? "").replace(/^builtins\./, ""));
+  if (node.type === "attribute") {
+    // Only `builtins.Exception` qualifies; the name is checked first, import bindings cost a pass over the file.
+    if (!BLIND.has(node.childForFieldName("attribute")?.text ?? "")) return false;
+    return BLIND.has((qualifiedName(file, node) ?? "").replace(/^builtins\./, ""));
+  }
   if (node.type === "tuple" || node.type === "parenthesized_expression") return node.namedChildren.some((c) => !!c && isBlind(file, c));
   return false;
 }
@@ -289,7 +295,7 @@ function message(h: Handler): string {
 /** The file's usual quote for short strings. */
 function quoteOf(file: PythonFile): string {
   let single = 0, double = 0;
-  for (const s of file.root.descendantsOfType("string_start")) {
+  for (const s of stringStartTokens(file)) {
     const q = s?.text.replace(/^[a-zA-Z]+/, "") ?? "";
     if (q === "'") single++;
     else if (q === '"') double++;
@@ -383,7 +389,7 @@ export const narrowExcept: Codemod = {
     { title: "logging.Logger.exception", url: "https://docs.python.org/3/library/logging.html#logging.Logger.exception" },
   ],
   mayApply(text) {
-    return /\bexcept\b/.test(text);
+    return mayHoldSwallowingExcept(text);
   },
   produce(file) {
     const notices: Notice[] = [];
@@ -396,7 +402,7 @@ export const narrowExcept: Codemod = {
     // But the logger is planned without them, and its definition never rides on one of their changes.
     let plans: Plan[] = [];
     const muted = new Set<Plan>();
-    for (const { node } of query(QUERY).captures(file.root)) {
+    for (const node of nodesByKeyword(file, "except", EXCEPT_CLAUSE)) {
       const h = parseHandler(node);
       if (!h) continue;
       const plan = !h.value ? planBare(file, h) : isBlind(file, h.type) ? planBlind(file, h) : undefined;

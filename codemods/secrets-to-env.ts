@@ -11,7 +11,7 @@ import { isTestPath } from "../src/python/paths.js";
 import { lineSuppresses } from "../src/python/suppress.js";
 import { readString } from "../src/python/strings.js";
 import type { Resolution } from "../src/secrets/names.js";
-import { mayHoldSecret } from "../src/secrets/patterns.js";
+import { mayHoldSecret } from "../src/secrets/prefilter.js";
 import { projectSecrets, siteClaim, type ProjectSecrets } from "../src/secrets/project.js";
 import { bodyInsertion, findSecretSites, type SecretSite } from "../src/secrets/sites.js";
 

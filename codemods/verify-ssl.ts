@@ -8,7 +8,7 @@ import { addImport, importBindings, qualifiedName } from "../src/python/imports.
 import { removeArgument, removeStatement } from "../src/python/edits.js";
 import { query } from "../src/python/parser.js";
 import { isTestPath } from "../src/python/paths.js";
-import { stringValue } from "../src/python/strings.js";
+import { stringValue, unescape } from "../src/python/strings.js";
 
 const ID = "verify-ssl";
 
@@ -31,9 +31,31 @@ const QUERY = `
   (#any-of? @fname "_create_unverified_context" "disable_warnings")) @call
 `;
 
-/** Every site the query can act on (a change or a notice) contains one of these. */
-const PREFILTER =
-  /\b(?:verify|ssl|verify_ssl)\s*=\s*(?:False\b|[A-Za-z_])|cert_reqs|check_hostname|verify_mode|_create_unverified_context|_create_default_https_context|disable_warnings|PYTHONHTTPSVERIFY|CURL_CA_BUNDLE/;
+/** Whitespace, line continuations and comments (a comment taken whole: no backtracking into it). */
+const WS = String.raw`(?:\s|\\(?:\r\n|\n|\r)|#[^\r\n]*(?![^\r\n]))*`;
+
+/**
+ * Every site the query can act on (a change or a notice) contains one of these: `verify=` with
+ * False or a name, `ssl=False` / `verify_ssl=False` (nothing else of theirs is acted on), or one
+ * of the names.
+ */
+const PREFILTER = new RegExp(
+  String.raw`\bverify${WS}=(?!=)${WS}[A-Za-z_\u0080-\uffff]|\b(?:ssl|verify_ssl)${WS}=(?!=)${WS}False\b|` +
+    String.raw`cert_reqs|check_hostname|verify_mode|_create_(?:unverified|default_https)_context|disable_warnings|PYTHONHTTPSVERIFY|CURL_CA_BUNDLE`,
+);
+
+/** A subscript key written with escapes: `os.environ["PYTHONHTTPS\x56ERIFY"]`. */
+const ESCAPED_KEY = /\[\s*[rRuU]?(["'])((?:[^"'\\\r\n]|\\[^\r\n])*\\(?:[^"'\\\r\n]|\\[^\r\n])*)\1/g;
+
+function escapedEnvironmentKey(text: string): boolean {
+  if (!text.includes("\\")) return false;
+  ESCAPED_KEY.lastIndex = 0;
+  for (let m = ESCAPED_KEY.exec(text); m; m = ESCAPED_KEY.exec(text)) {
+    const key = /^[rR]/.test(m[0].slice(1).trim()) ? m[2]! : unescape(m[2]!);
+    if (key === "PYTHONHTTPSVERIFY" || key === "CURL_CA_BUNDLE") return true;
+  }
+  return false;
+}
 
 /** Calls whose `verify=` is TLS verification: requests and httpx (functions, sessions, clients). */
 const HTTP_MODULES = ["requests", "httpx"];
@@ -241,7 +263,7 @@ export const verifySsl: Codemod = {
     { title: "ruff S501 request-with-no-cert-validation", url: "https://docs.astral.sh/ruff/rules/request-with-no-cert-validation/" },
   ],
   mayApply(text) {
-    return PREFILTER.test(text);
+    return PREFILTER.test(text) || escapedEnvironmentKey(text);
   },
   produce(file, ctx) {
     const out = new Collector(file);

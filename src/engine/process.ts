@@ -5,7 +5,8 @@
 import type { Node } from "web-tree-sitter";
 import type { Change, Codemod, Notice, ProjectContext } from "../codemod.js";
 import { PythonFile } from "../python/file.js";
-import { countSyntaxErrors, firstSyntaxError, parsePython, query } from "../python/parser.js";
+import { nodesByKeyword } from "../python/keywords.js";
+import { countSyntaxErrors, firstSyntaxError, parsePython, reparsePython } from "../python/parser.js";
 import { codemods as registry } from "../../codemods/index.js";
 import { ignoreComments, lineSuppresses, mayHoldIgnores, unusedIgnores, usedKey, type IgnoreComment, type UnusedIgnore } from "../python/suppress.js";
 import { applyEdits, OverlapError, selectCompatible } from "./apply.js";
@@ -31,16 +32,50 @@ export interface ProcessOptions {
   readonly codemods: readonly Codemod[];
   /** Files larger than this many bytes are skipped. */
   readonly maxBytes: number;
+  /**
+   * false: ignore the codemods' `mayApply` prefilters, parse every file and run every codemod on
+   * it (the prefilter test compares both ways; the report must not change). Default true.
+   */
+  readonly prefilter?: boolean;
+  /** Parse each fixed text from scratch instead of incrementally (the test compares both). */
+  readonly freshReparse?: boolean;
 }
 
 /** Passes before giving up on changes that keep colliding. */
 const MAX_PASSES = 8;
 
-const PY2_QUERY = "(print_statement) @py2 (exec_statement) @py2 (except_clause value: (_) value: (_)) @py2";
+/** Python 2 statements tree-sitter parses without errors, by the keyword they start with. */
+const PY2_STATEMENTS: Record<string, ReadonlySet<string>> = {
+  print: new Set(["print_statement"]),
+  exec: new Set(["exec_statement"]),
+  except: new Set(["except_clause"]),
+};
 
-/** A Python 2 construct that tree-sitter parses without errors, if any. */
-function python2Construct(root: Node): Node | undefined {
-  return query(PY2_QUERY).captures(root, { maxStartDepth: 64 })[0]?.node;
+/** As deep as a Python 2 construct is looked for (nesting this deep is no real code). */
+const MAX_DEPTH = 64;
+
+function depth(node: Node): number {
+  let d = 0;
+  for (let n = node.parent; n; n = n.parent) d++;
+  return d;
+}
+
+/**
+ * The first Python 2 construct that tree-sitter parses without errors, if any: a print or exec
+ * statement, or `except X, e:` (two values). Found by keyword (keywords.ts), not by a Query
+ * over the whole tree.
+ */
+function python2Construct(file: PythonFile): Node | undefined {
+  let first: Node | undefined;
+  for (const [keyword, types] of Object.entries(PY2_STATEMENTS)) {
+    for (const node of nodesByKeyword(file, keyword, types)) {
+      if (keyword === "except" && node.childrenForFieldName("value").length < 2) continue;
+      if (depth(node) > MAX_DEPTH) continue;
+      if (!first || node.startIndex < first.startIndex) first = node;
+      break;
+    }
+  }
+  return first;
 }
 
 function describeNode(node: Node): string {
@@ -70,7 +105,6 @@ function runCodemods(file: PythonFile, ctx: ProjectContext, codemods: readonly C
   const changes: Change[] = [];
   const notices: Notice[] = [];
   for (const codemod of codemods) {
-    if (!codemod.mayApply(file.text, file.relPath)) continue;
     let result;
     try {
       result = codemod.produce(file, ctx);
@@ -89,6 +123,11 @@ function runCodemods(file: PythonFile, ctx: ProjectContext, codemods: readonly C
 
 class CodemodCrash extends Error {}
 
+/** The codemods whose prefilter lets `text` through. */
+function admittedBy(codemods: readonly Codemod[], text: string, relPath: string): Codemod[] {
+  return codemods.filter((c) => c.mayApply(text, relPath));
+}
+
 function syntaxErrorReason(file: PythonFile): string | undefined {
   const err = firstSyntaxError(file.root);
   if (!err) return undefined;
@@ -104,7 +143,11 @@ export function processSource(bytes: Uint8Array, ctx: ProjectContext, options: P
   const decoded = decodeSource(bytes);
   if (!decoded.ok) return { status: "skipped", reason: decoded.reason, ...none };
   const source = decoded.source;
-  const mayChange = options.codemods.some((c) => c.mayApply(source.text, ctx.relPath));
+  // Whether a file with a syntax error is reported as skipped (a codemod may have work there) or
+  // as unchanged follows the prefilters even when they are off, so that switching them off
+  // changes no report: it only runs every codemod on every file that parses.
+  const admitted = admittedBy(options.codemods, source.text, ctx.relPath);
+  const mayChange = admitted.length > 0 || options.prefilter === false;
   // A file nothing may change is parsed only to judge its `# pyremedy: ignore` comments.
   const ignores = mayHoldIgnores(source.text);
   if (!mayChange && !ignores) return { status: "unchanged", ...none };
@@ -117,11 +160,11 @@ export function processSource(bytes: Uint8Array, ctx: ProjectContext, options: P
   let file = new PythonFile(ctx.relPath, source.text, parsePython(source.text), source.eol);
   try {
     const syntax = syntaxErrorReason(file);
-    if (syntax) return mayChange ? { status: "skipped", reason: syntax, ...none } : { status: "unchanged", ...none };
+    if (syntax) return admitted.length > 0 ? { status: "skipped", reason: syntax, ...none } : { status: "unchanged", ...none };
     // Found before the fix moves any line; judged after it, against what the first pass suppressed.
     const comments = ignores ? ignoreComments(file) : [];
     const used = new Set<string>();
-    const outcome = fixpoint(file, source, ctx, options, (next) => (file = next), used);
+    const outcome = fixpoint(file, source, ctx, options, (next) => (file = next), used, options.prefilter === false ? options.codemods : admitted);
     return comments.length ? withUnusedIgnores(outcome, comments, used, options.codemods) : outcome;
   } catch (err) {
     const reason = err instanceof CodemodCrash || err instanceof OverlapError ? err.message : `internal error: ${(err as Error).message}`;
@@ -143,6 +186,8 @@ function fixpoint(
   options: ProcessOptions,
   replace: (file: PythonFile) => void,
   used: Set<string>,
+  /** The codemods to run on the first pass (the prefilters have judged the text already). */
+  firstPass: readonly Codemod[],
 ): FileOutcome {
   let file = first;
   const applied: Change[] = [];
@@ -151,10 +196,11 @@ function fixpoint(
   /** The codemods whose changes the last pass applied. */
   let changedLast: ReadonlySet<string> = new Set();
   for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const result = runCodemods(file, ctx, options.codemods, pass === 0 ? used : undefined);
+    const codemods = pass === 0 ? firstPass : options.prefilter === false ? options.codemods : admittedBy(options.codemods, file.text, file.relPath);
+    const result = runCodemods(file, ctx, codemods, pass === 0 ? used : undefined);
     if (pass === 0 && (result.changes.length > 0 || result.notices.length > 0)) {
       // Checked only where a codemod found something: the query walks the whole tree.
-      const py2 = python2Construct(file.root);
+      const py2 = python2Construct(file);
       if (py2) {
         const { line, column } = file.position(py2.startIndex);
         return { status: "skipped", reason: `Python 2 source (${describeNode(py2)} at ${line}:${column})`, changes: [], notices: [] };
@@ -171,8 +217,10 @@ function fixpoint(
     const again = settled ? result.changes.find((c) => changedLast.has(c.codemod)) : undefined;
     if (again) return failed(`fix refused: not idempotent (${again.codemod} would change line ${again.line} again)`, notices);
     const { accepted, deferred } = selectCompatible(result.changes);
-    const text = applyEdits(file.text, accepted.flatMap((c) => c.edits));
-    const reparsed = new PythonFile(ctx.relPath, text, parsePython(text), source.eol);
+    const edits = accepted.flatMap((c) => c.edits);
+    const text = applyEdits(file.text, edits);
+    const tree = options.freshReparse ? parsePython(text) : reparsePython(file.tree, file.text, edits, text);
+    const reparsed = new PythonFile(ctx.relPath, text, tree, source.eol);
     replace(reparsed);
     file.tree.delete();
     file = reparsed;

@@ -3,6 +3,8 @@
  * very same bytes; otherwise it is skipped, so a write can never change bytes we did not edit.
  */
 
+import { isAscii, isUtf8 } from "node:buffer";
+
 export interface DecodedSource {
   readonly text: string;
   /** The label we decode and encode with: "utf-8" or a single-byte codec. */
@@ -148,9 +150,20 @@ export function encodeSource(text: string, source: Pick<DecodedSource, "encoding
 }
 
 export function looksBinary(bytes: Uint8Array): boolean {
-  const n = Math.min(bytes.length, 8192);
-  for (let i = 0; i < n; i++) if (bytes[i] === 0) return true;
-  return false;
+  return bytes.subarray(0, 8192).indexOf(0) >= 0;
+}
+
+/** The line ending is counted only when asked for: most files are never parsed. */
+function decodedSource(text: string, encoding: string, bom: boolean): DecodedSource {
+  let eol: DecodedSource["eol"] | undefined;
+  return {
+    text,
+    encoding,
+    bom,
+    get eol() {
+      return (eol ??= dominantEol(text));
+    },
+  };
 }
 
 export function decodeSource(bytes: Uint8Array): DecodeResult {
@@ -168,13 +181,21 @@ export function decodeSource(bytes: Uint8Array): DecodeResult {
     encoding = normal;
   }
   const body = bytes.subarray(start);
+  if (encoding === "utf-8" || encoding === "ascii") {
+    // Valid UTF-8 (no surrogates, no overlong forms) always encodes back to the same bytes: no
+    // round trip needed. ASCII, the common case, becomes a one-byte string directly.
+    const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    if (isAscii(buffer)) return { ok: true, source: decodedSource(buffer.toString("latin1"), encoding, bom) };
+    if (encoding === "utf-8" && isUtf8(buffer)) return { ok: true, source: decodedSource(buffer.toString("utf8"), encoding, bom) };
+    return { ok: false, reason: `not valid ${encoding === "utf-8" ? "UTF-8" : encoding} (undecodable bytes)` };
+  }
   let text: string;
   try {
     text = decodeWith(encoding, body);
   } catch {
-    return { ok: false, reason: `not valid ${encoding === "utf-8" ? "UTF-8" : encoding} (undecodable bytes)` };
+    return { ok: false, reason: `not valid ${encoding} (undecodable bytes)` };
   }
-  const source: DecodedSource = { text, encoding, bom, eol: dominantEol(text) };
+  const source = decodedSource(text, encoding, bom);
   // Round-trip guard: what we would write for an unchanged file must be the file itself.
   let again: Uint8Array;
   try {

@@ -67,6 +67,8 @@ function crashed(reason: string): FileOutcome {
  */
 export function fileProcessor(options: ExecutorOptions): (task: Task) => FileOutcome {
   const fsByRoot = new Map<string, ProjectFs>();
+  // PYREMEDY_PREFILTER=off: parse every file and run every codemod on it (the prefilter check compares).
+  const prefilter = process.env.PYREMEDY_PREFILTER !== "off";
   return (task) => {
     let pfs = fsByRoot.get(task.root);
     if (!pfs) fsByRoot.set(task.root, (pfs = projectFs(task.root)));
@@ -74,7 +76,7 @@ export function fileProcessor(options: ExecutorOptions): (task: Task) => FileOut
     if (!settings) return crashed(`no settings #${task.settings}`);
     const ctx = projectContext(task.root, task.relPath, pfs, settings.codemodOptions, settings.includeTests);
     try {
-      return processSource(task.bytes, ctx, { codemods: settings.codemods, maxBytes: options.maxBytes });
+      return processSource(task.bytes, ctx, { codemods: settings.codemods, maxBytes: options.maxBytes, prefilter });
     } catch (err) {
       return crashed((err as Error).message ?? String(err));
     }

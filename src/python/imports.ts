@@ -5,8 +5,10 @@
 import type { Node } from "web-tree-sitter";
 import type { Edit } from "../codemod.js";
 import type { PythonFile } from "./file.js";
+import { nodesByKeyword } from "./keywords.js";
 
 const maps = new WeakMap<PythonFile, Map<string, string>>();
+const IMPORT_STATEMENTS = new Set(["import_statement", "import_from_statement"]);
 
 function dotted(node: Node | null): string | undefined {
   if (!node) return undefined;
@@ -20,7 +22,8 @@ export function importBindings(file: PythonFile): Map<string, string> {
   let map = maps.get(file);
   if (map) return map;
   map = new Map();
-  for (const stmt of file.root.descendantsOfType(["import_statement", "import_from_statement"])) {
+  // By their `import` keyword (keywords.ts): descendantsOfType would walk the whole tree.
+  for (const stmt of nodesByKeyword(file, "import", IMPORT_STATEMENTS)) {
     if (!stmt) continue;
     if (stmt.type === "import_statement") {
       for (const item of stmt.childrenForFieldName("name")) {
@@ -103,11 +106,9 @@ export function hasModuleImport(file: PythonFile, module: string): boolean {
   return false;
 }
 
-/** Index just past the line holding `index` (start of the next line, or end of file). */
+/** Index just past the line holding `index` (start of the next line, or end of file), backslash continuations included. */
 function afterLine(file: PythonFile, index: number): { at: number; needsEol: boolean } {
-  const { line } = file.position(index);
-  if (line >= file.lineCount) return { at: file.text.length, needsEol: !/[\r\n]$/.test(file.text) };
-  return { at: file.lineStart(line + 1), needsEol: false };
+  return file.afterLogicalLine(index);
 }
 
 /**

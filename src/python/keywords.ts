@@ -10,18 +10,49 @@ import type { PythonFile } from "./file.js";
 
 const patterns = new Map<string, RegExp>();
 
-/** Every `keyword` token of `file`, in document order. */
-export function keywordTokens(file: PythonFile, keyword: string): Node[] {
-  let re = patterns.get(keyword);
-  if (!re) patterns.set(keyword, (re = new RegExp(`\\b${keyword}\\b`, "g")));
+/** Every token of `type` spelled `word` (a keyword: `type` is the word itself), in document order. */
+export function tokensSpelled(file: PythonFile, word: string, type: string = word): Node[] {
+  let re = patterns.get(word);
+  if (!re) patterns.set(word, (re = new RegExp(`\\b${word}\\b`, "g")));
   const text = file.text;
   const found: Node[] = [];
-  if (!text.includes(keyword)) return found;
+  if (!text.includes(word)) return found;
   const root = file.root;
   re.lastIndex = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    const node = root.descendantForIndex(m.index, m.index + keyword.length);
-    if (node && node.type === keyword && node.startIndex === m.index) found.push(node);
+    const node = root.descendantForIndex(m.index, m.index + word.length);
+    if (node && node.type === type && node.startIndex === m.index && node.endIndex === m.index + word.length) found.push(node);
+  }
+  return found;
+}
+
+/** Every `keyword` token of `file`, in document order. */
+export function keywordTokens(file: PythonFile, keyword: string): Node[] {
+  return tokensSpelled(file, keyword);
+}
+
+const QUOTE = /["'`]/g;
+
+/**
+ * Every `string_start` token (prefix and opening quote) of `file`, in document order: the same
+ * nodes as `descendantsOfType("string_start")`, found from the quote characters (and the backticks of Python 2 repr). A string that
+ * cannot hold another (not an f- or t-string) and a comment are skipped whole.
+ */
+export function stringStartTokens(file: PythonFile): Node[] {
+  const text = file.text;
+  const root = file.root;
+  const found: Node[] = [];
+  QUOTE.lastIndex = 0;
+  for (let m = QUOTE.exec(text); m; m = QUOTE.exec(text)) {
+    const node = root.descendantForIndex(m.index, m.index + 1);
+    if (!node) continue;
+    if (node.type === "comment") {
+      QUOTE.lastIndex = node.endIndex;
+    } else if (node.type === "string_start") {
+      found.push(node);
+      const string = node.parent;
+      QUOTE.lastIndex = string && !/[fFtT]/.test(node.text) ? Math.max(string.endIndex, node.endIndex) : node.endIndex;
+    }
   }
   return found;
 }

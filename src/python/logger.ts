@@ -7,6 +7,7 @@ import type { Node } from "web-tree-sitter";
 import type { Edit } from "../codemod.js";
 import type { PythonFile } from "./file.js";
 import { addImport, qualifiedName } from "./imports.js";
+import { tokensSpelled } from "./keywords.js";
 import { scopeBindings } from "./scope.js";
 
 /** Calls that return a logger with `.exception()`. */
@@ -81,8 +82,8 @@ export function findModuleLogger(file: PythonFile): ModuleLogger | undefined {
 function isTaken(file: PythonFile, name: string): boolean {
   if (!new RegExp(`\\b${name}\\b`).test(file.text)) return false;
   const module = scopeBindings(file.root);
-  for (const id of file.root.descendantsOfType("identifier")) {
-    if (!id || id.text !== name) continue;
+  // Found by spelling (keywords.ts): descendantsOfType("identifier") would walk the whole tree.
+  for (const id of tokensSpelled(file, name, "identifier")) {
     const parent = id.parent;
     if (parent?.type === "attribute" && parent.childForFieldName("attribute")?.equals(id)) continue;
     if (parent?.type === "keyword_argument" && parent.childForFieldName("name")?.equals(id)) continue;
@@ -133,11 +134,9 @@ function guardsImports(stmt: Node): boolean {
     stmt.descendantsOfType(["function_definition", "class_definition"]).length === 0;
 }
 
-/** Index of the start of the line after the one holding `index`, and whether the file ends without a newline there. */
+/** Index of the start of the line after the one holding `index` (backslash continuations included), and whether the file ends without a newline there. */
 function afterLine(file: PythonFile, index: number): { at: number; needsEol: boolean } {
-  const { line } = file.position(index);
-  if (line >= file.lineCount) return { at: file.text.length, needsEol: !/[\r\n]$/.test(file.text) };
-  return { at: file.lineStart(line + 1), needsEol: false };
+  return file.afterLogicalLine(index);
 }
 
 function blankLine(file: PythonFile, line: number): boolean {

@@ -3,7 +3,7 @@
  * one reused Parser and compiled Queries. Call `initPython()` once before parsing.
  */
 import { createRequire } from "node:module";
-import { Language, Parser, Query, type Node, type Tree } from "web-tree-sitter";
+import { Edit, Language, Parser, Query, type Node, type Tree } from "web-tree-sitter";
 
 const require = createRequire(import.meta.url);
 
@@ -29,6 +29,59 @@ function ready(): { language: Language; parser: Parser } {
 export function parsePython(text: string): Tree {
   const { parser: p } = ready();
   const tree = p.parse(text);
+  if (!tree) throw new Error("tree-sitter returned no tree");
+  return tree;
+}
+
+/** A replacement of `[start, end)` of a text by `text` (UTF-16 indices, as tree-sitter's). */
+export interface TextEdit {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
+/** tree-sitter's point of `index`: rows count "\n" only, columns are UTF-16 code units. */
+function pointAt(text: string, newlines: readonly number[], index: number): { row: number; column: number } {
+  let lo = 0;
+  let hi = newlines.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (newlines[mid]! < index) lo = mid + 1;
+    else hi = mid;
+  }
+  return { row: lo, column: index - (lo === 0 ? 0 : newlines[lo - 1]! + 1) };
+}
+
+function pointAfter(start: { row: number; column: number }, inserted: string): { row: number; column: number } {
+  const last = inserted.lastIndexOf("\n");
+  if (last < 0) return { row: start.row, column: start.column + inserted.length };
+  let rows = 0;
+  for (let i = inserted.indexOf("\n"); i >= 0; i = inserted.indexOf("\n", i + 1)) rows++;
+  return { row: start.row + rows, column: inserted.length - last - 1 };
+}
+
+/**
+ * Parse `newText`, which is `oldText` with `edits` (disjoint) applied, reusing the unchanged
+ * parts of `old` (tree-sitter's incremental parsing gives the tree a fresh parse would). `old`
+ * is edited in place: it no longer matches `oldText`, and the caller still owns (and deletes) it.
+ */
+export function reparsePython(old: Tree, oldText: string, edits: readonly TextEdit[], newText: string): Tree {
+  const { parser: p } = ready();
+  const newlines: number[] = [];
+  for (let i = oldText.indexOf("\n"); i >= 0; i = oldText.indexOf("\n", i + 1)) newlines.push(i);
+  // From the last edit backwards: each one's coordinates are still those of the original text.
+  for (const e of [...edits].sort((a, b) => b.start - a.start)) {
+    const startPosition = pointAt(oldText, newlines, e.start);
+    old.edit(new Edit({
+      startIndex: e.start,
+      oldEndIndex: e.end,
+      newEndIndex: e.start + e.text.length,
+      startPosition,
+      oldEndPosition: pointAt(oldText, newlines, e.end),
+      newEndPosition: pointAfter(startPosition, e.text),
+    }));
+  }
+  const tree = p.parse(newText, old);
   if (!tree) throw new Error("tree-sitter returned no tree");
   return tree;
 }

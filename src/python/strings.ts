@@ -18,7 +18,8 @@ const SIMPLE_ESCAPES: Record<string, string> = {
   "\\": "\\", "'": "'", '"': '"', a: "\x07", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", v: "\v", "\n": "",
 };
 
-function unescape(body: string): string {
+/** The value of a non-raw string literal's body (between its quotes). */
+export function unescape(body: string): string {
   return body.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0-7]{1,3}|\r\n|[\s\S])/g, (all, e: string) => {
     if (e in SIMPLE_ESCAPES) return SIMPLE_ESCAPES[e]!;
     if (e === "\r\n") return "";

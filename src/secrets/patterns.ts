@@ -284,9 +284,18 @@ function isFakeProviderValue(secret: string, prefix = ""): boolean {
   return new Set(tail).size < 6;
 }
 
+/**
+ * Cheap gate in front of the provider patterns (slow over a whole file): every match of a
+ * PROVIDER_RULES pattern but the URL one contains one of these (test/prefilter.test.ts checks
+ * each rule), and every URL match contains a URL_GATE match.
+ */
+export const PROVIDER_GATE = /sk-|A3T|AKIA|ASIA|ABIA|ACCA|_pat_|gh[pousr]_|xox|hooks\.slack\.com|k_(?:test|live|prod)_|AIza|hf_|SG\.|SK[0-9a-fA-F]|glpat-|\.ey|-----BEGIN/;
+export const URL_GATE = /:\/\/[^\s:@/{}'"]*:[^\s@/{}'"]+@/;
+
 /** Every provider-shaped secret in `value`, on token boundaries, longest first where they overlap. */
 export function findProviderSecrets(value: string): ProviderMatch[] {
   const found: ProviderMatch[] = [];
+  if (!PROVIDER_GATE.test(value) && !URL_GATE.test(value)) return found;
   for (const rule of PROVIDER_RULES) {
     rule.pattern.lastIndex = 0;
     for (const m of value.matchAll(rule.pattern)) {
@@ -390,18 +399,6 @@ export function isCredentialName(name: string): boolean {
   // `DB_PASS`, `smtp_pass`: "pass" only as the last word (PASS_THROUGH is not a password).
   return last === "pass";
 }
-
-/**
- * Cheap text test for prefilters: a file matching none of these (credential words, provider
- * prefixes, a URL with a password) holds no candidate. Over-admitting is fine; missing is not.
- */
-export function mayHoldSecret(text: string): boolean {
-  return PREFILTER_WORDS.test(text) || PREFILTER_CASED.test(text);
-}
-
-const PREFILTER_WORDS =
-  /passw|passphrase|_pass\b|pass_|pwd|pswd|secret|token|credential|api_?key|access_?key|private_?key|auth_?key|sk-|akia|asia|abia|acca|a3t|gh[pousr]_|github_pat_|xox[bpaer]-|hooks\.slack\.com|sk_|rk_|aiza|hf_|sg\.|glpat-|eyj|private[ _]?key|aws|:\/\/[^\s:@/]*:[^\s@/]+@/i;
-const PREFILTER_CASED = /[a-z]Pass\b|SK[0-9a-fA-F]{32}/;
 
 /**
  * Placeholders and template markers: `changeme`, `xxxx`, `***`, `<password>`, `${DB_PASS}`,

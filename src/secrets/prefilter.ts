@@ -14,18 +14,10 @@
  * a name written with escapes shows. Like every prefilter it may say yes too often, never too
  * rarely (test/prefilter.test.ts).
  */
-import { isCredentialName, nameWords, PROVIDER_RULES } from "./patterns.js";
+import { isCredentialName, nameWords, PROVIDER_GATE, PROVIDER_RULES, URL_GATE } from "./patterns.js";
 
 /** The provider rules' own patterns: a value holding a provider credential matches one. */
 const PROVIDER_PATTERNS = new RegExp(PROVIDER_RULES.map((r) => `(?:${r.pattern.source})`).join("|"));
-/**
- * Cheap gate in front of PROVIDER_PATTERNS (slow over a whole file): every match of a provider
- * pattern but the URL one contains one of these (test/prefilter.test.ts checks each rule).
- */
-const PROVIDER_GATE = /sk-|A3T|AKIA|ASIA|ABIA|ACCA|_pat_|gh[pousr]_|xox|hooks\.slack\.com|k_(?:test|live|prod)_|AIza|hf_|SG\.|SK[0-9a-fA-F]|glpat-|\.ey|-----BEGIN/;
-/** Every match of the URL-with-password pattern contains this. */
-const URL_GATE = /:\/\/[^\s:@/{}'"]*:[^\s@/{}'"]+@/;
-
 /** Where a credential name may sit: each hit is checked as an identifier and as a string. */
 const NAME_HINT = /passw|passphrase|pass(?![a-z])|pwd|pswd|secret|token|credential|(?:api|access|private|auth)(?:[^a-z0-9\n\r"'\\]|\\[^\n\r])*key|aws|amazon/gi;
 

@@ -15,7 +15,7 @@ import { parsePython } from "../python/parser.js";
 import { isTestPath } from "../python/paths.js";
 import { dotenvMap } from "./dotenv.js";
 import { NameBook, type Claim } from "./names.js";
-import { mayHoldSecret } from "./patterns.js";
+import { mayHoldSecret } from "./prefilter.js";
 import { findSecretSites, type SecretSite } from "./sites.js";
 
 /** Walking stops here: naming stays consistent for the files seen, and huge trees stay cheap. */

@@ -7,10 +7,10 @@
 import type { Node } from "web-tree-sitter";
 import type { PythonFile } from "../python/file.js";
 import { dottedText, importBindings, qualifiedName } from "../python/imports.js";
-import { query } from "../python/parser.js";
+import { stringStartTokens } from "../python/keywords.js";
 import { readString, stringValue } from "../python/strings.js";
 import { providerEnvName, toEnvName, VALID_ENV_NAME } from "./names.js";
-import { awsSecretMatch, findProviderSecrets, isCredentialName, rejectNameBasedValue, type ProviderMatch } from "./patterns.js";
+import { awsSecretMatch, findProviderSecrets, isCredentialName, PROVIDER_GATE, rejectNameBasedValue, URL_GATE, type ProviderMatch } from "./patterns.js";
 
 export type SiteKind = "assignment" | "keyword" | "dict" | "default" | "getenv" | "value";
 
@@ -51,8 +51,6 @@ export interface SiteScan {
   readonly sites: SecretSite[];
   readonly problems: SiteProblem[];
 }
-
-const QUERY = "[(string) (concatenated_string)] @literal";
 
 /** The peers' rule for each position: ruff S105 (assignments, dict keys), S106 (keywords), S107 (defaults). */
 const NAME_RULE: Record<SiteKind, string> = {
@@ -245,18 +243,45 @@ export function classify(value: string, pos: Pick<Position, "kind" | "target" | 
   return { secret: value, rule: NAME_RULE[pos.kind], preferred: pos.fixed ? pos.target : toEnvName(pos.target) };
 }
 
+/**
+ * Can classify() find anything in `value`, wherever it stands? A provider pattern needs its gate
+ * to match; the AWS and name rules need at least 8 characters.
+ */
+function mayClassify(value: string): boolean {
+  return value.length >= 8 || PROVIDER_GATE.test(value) || URL_GATE.test(value);
+}
+
+/**
+ * The string literals of `file` in document order (an implicit concatenation as one), found
+ * from their `string_start` tokens: a Query over all strings would walk the whole tree.
+ */
+function literals(file: PythonFile): Node[] {
+  const out: Node[] = [];
+  for (const start of stringStartTokens(file)) {
+    const string = start.parent;
+    if (!string || string.type !== "string") continue;
+    const outer = string.parent;
+    if (outer?.type === "concatenated_string") {
+      if (outer.startIndex === string.startIndex) out.push(outer);
+      continue;
+    }
+    out.push(string);
+  }
+  return out;
+}
+
 /** Every credential literal of `file`, and the ones found where they cannot be moved safely. */
 export function findSecretSites(file: PythonFile): SiteScan {
   const sites: SecretSite[] = [];
   const problems: SiteProblem[] = [];
-  for (const capture of query(QUERY).captures(file.root)) {
-    const literal = capture.node;
-    if (literal.type === "string" && literal.parent?.type === "concatenated_string") continue;
-    const pos = position(file, literal);
-    if (!pos) continue;
+  for (const literal of literals(file)) {
+    // Cheap tests on the value first: most literals are short strings nothing can classify.
     if (literal.type === "concatenated_string") {
       const value = stringValue(literal, file.text);
-      const found = value === undefined ? undefined : classify(value, pos);
+      if (value === undefined || !mayClassify(value)) continue;
+      const pos = position(file, literal);
+      if (!pos) continue;
+      const found = classify(value, pos);
       if (found) problems.push({ node: literal, message: `${what(found)} in an implicitly concatenated string; move it to the environment by hand` });
       continue;
     }
@@ -264,12 +289,15 @@ export function findSecretSites(file: PythonFile): SiteScan {
     if (!info) continue;
     if (info.isBytes || info.value === undefined) {
       const raw = file.slice(literal);
-      if (findProviderSecrets(raw).length > 0) {
+      if (findProviderSecrets(raw).length > 0 && position(file, literal)) {
         problems.push({ node: literal, message: `a provider-shaped credential in a ${info.isBytes ? "bytes" : "formatted"} literal; move it to the environment by hand` });
       }
       continue;
     }
     const value = info.value;
+    if (!mayClassify(value)) continue;
+    const pos = position(file, literal);
+    if (!pos) continue;
     const found = classify(value, pos);
     if (!found) continue;
     if ("problem" in found) {
