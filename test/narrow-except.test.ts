@@ -90,6 +90,7 @@ const EXPECTED: Record<string, string[]> = {
   "falls-back-to-exception": ["Exception: logger.exception('fetch_tickets failed')", "Exception: logger.exception('shadowed_int failed')"],
   "follows-single-quote-style": ["Exception: logger.exception('stop failed')"],
   "generator-handler": ["Exception: logger.exception('stream failed')"],
+  "import-ending-in-backslash": ["(OSError, ValueError): logger.exception('load failed')"],
   "infers-import-error": ["ImportError: import json", "ImportError: yaml = None"],
   "infers-key-and-index-error-for-subscripts": ["(KeyError, IndexError): logger.exception('first_tag failed')"],
   "infers-os-error-for-file-system-calls": [

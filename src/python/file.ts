@@ -65,6 +65,20 @@ export class PythonFile {
     return this.text.slice(start, end);
   }
 
+  /**
+   * Where new lines go after the code ending at `index`: the start of the next line, or the end
+   * of the text (`needsEol`: it does not end with a line break). A backslash after `index`
+   * continues the line (`import json \`), so the lines it joins are skipped: code inserted right
+   * after it would be joined to the statement.
+   */
+  afterLogicalLine(index: number): { at: number; needsEol: boolean } {
+    let line = this.position(index).line;
+    let rest = this.lineText(line).slice(index - this.lineStart(line));
+    while (line < this.lineCount && /^[ \t\f]*\\$/.test(rest)) rest = this.lineText(++line);
+    if (line >= this.lineCount) return { at: this.text.length, needsEol: !/[\r\n]$/.test(this.text) };
+    return { at: this.lineStart(line + 1), needsEol: false };
+  }
+
   get lineCount(): number {
     return this.lineStarts.length;
   }
