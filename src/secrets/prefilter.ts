@@ -236,16 +236,17 @@ function hiddenSpots(text: string): number[] {
 /** The decoded text around each spot (overlapping windows merged), one piece a line. */
 function decodedWindows(text: string, spots: readonly number[]): string {
   const pieces: string[] = [];
-  let start = -1;
+  let start = 0;
   let end = -1;
   for (const spot of spots) {
-    if (spot - WINDOW > end) {
-      if (end > start) pieces.push(decodeEscapes(text.slice(start, end)));
-      start = Math.max(0, spot - WINDOW);
+    const from = Math.max(0, spot - WINDOW);
+    if (end < 0 || from > end) {
+      if (end >= 0) pieces.push(decodeEscapes(text.slice(start, end)));
+      start = from;
     }
     end = Math.min(text.length, spot + WINDOW);
   }
-  if (end > start) pieces.push(decodeEscapes(text.slice(start, end)));
+  if (end >= 0) pieces.push(decodeEscapes(text.slice(start, end)));
   return pieces.join("\n");
 }
 
