@@ -1,0 +1,228 @@
+#!/usr/bin/env node
+/**
+ * pyremedy against the peers on the same files: the local Python standard library by default
+ * (site-packages left out, as pyremedy's discovery leaves it out).
+ *
+ *   npm run bench [-- --rounds 3] [-- --scales 1,2,4] [-- --no-bandit] [-- PATH]
+ *   npm run bench -- --check-prefilter [PATH]
+ *
+ * - pyremedy: the built CLI (`dist/`, run `npm run build` first), `fix --format json` (a full
+ *   preview, every codemod, default --jobs), the report read only for its summary. Each run is
+ *   a fresh process, so its time includes Node's start and the WASM warm-up.
+ * - ruff: @astral-sh/ruff-wasm-nodejs in this process with the rules of pyremedy's four flaw
+ *   classes, over the same files read once into memory, after a warm-up pass.
+ * - Runs alternate (ruff, pyremedy, ruff, ...) so load on a shared machine hits both alike;
+ *   medians are printed, with CPU seconds, files/s, MB/s and pyremedy's peak RSS.
+ * - bandit (when installed) once, with its tests for the same flaws.
+ * - Linearity: pyremedy (and ruff) once more on 2× and 4× the corpus (copies in a temp dir).
+ *
+ * --check-prefilter: run the CLI over the whole corpus with the prefilters on and off
+ * (PYREMEDY_PREFILTER=off) and fail unless the reports are identical.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const dist = path.join(root, "dist");
+const bin = path.join(dist, "src", "cli", "main.js");
+
+const RUFF_RULES = ["E722", "BLE001", "S110", "S112", "S105", "S106", "S107", "S323", "S501", "S502", "S503", "S504", "S507"];
+const BANDIT_TESTS = ["B110", "B112", "B105", "B106", "B107", "B323", "B501", "B502", "B503", "B504", "B507"];
+
+const args = process.argv.slice(2);
+function option(name, fallback) {
+  const i = args.indexOf(name);
+  if (i < 0) return fallback;
+  const [, value] = args.splice(i, 2);
+  return value;
+}
+function flag(name) {
+  const i = args.indexOf(name);
+  if (i >= 0) args.splice(i, 1);
+  return i >= 0;
+}
+const rounds = Number(option("--rounds", "3"));
+const scales = option("--scales", "1,2,4").split(",").map(Number).filter((n) => n >= 1);
+const checkPrefilter = flag("--check-prefilter");
+const noBandit = flag("--no-bandit");
+const corpus = path.resolve(args[0] ?? execFileSync("python3", ["-I", "-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"], { encoding: "utf8" }).trim());
+
+if (!fs.existsSync(bin)) {
+  console.error(`no build at ${bin}: run npm run build first`);
+  process.exit(2);
+}
+
+const { discover } = await import(pathToFileURL(path.join(dist, "src", "engine", "discover.js")).href);
+
+/** The files pyremedy sees under `dir`, read once. */
+function corpusFiles(dir) {
+  const { targets } = discover([dir], {});
+  return targets.map((t) => ({ rel: t.relPath, bytes: fs.readFileSync(t.absPath) }));
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mb = (bytes) => bytes / 1e6;
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
+
+// Resource use of the child, from inside it: user/system CPU (µs) and peak RSS (KiB) of the whole process, workers included.
+const USAGE_HOOK = `data:text/javascript,process.on("exit",()=>{const u=process.resourceUsage();process.stderr.write("@@usage "+u.userCPUTime+" "+u.systemCPUTime+" "+u.maxRSS+"\\n")})`;
+
+/** One pyremedy preview of `dir` through the built CLI. */
+function pyremedy(dir, env = {}) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ["--import", USAGE_HOOK, bin, "fix", "--quiet", "--format", "json", dir], {
+    maxBuffer: 1 << 30,
+    env: { ...process.env, ...env },
+  });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`pyremedy exited with ${r.status}: ${r.stderr}`);
+  const usage = /@@usage (\d+) (\d+) (\d+)/.exec(r.stderr.toString("utf8"));
+  const report = JSON.parse(r.stdout.toString("utf8"));
+  return {
+    seconds,
+    cpu: usage ? (Number(usage[1]) + Number(usage[2])) / 1e6 : NaN,
+    rssMB: usage ? Number(usage[3]) / 1024 : NaN,
+    report,
+  };
+}
+
+let ruffWorkspace;
+async function ruff(texts) {
+  if (!ruffWorkspace) {
+    const { PositionEncoding, Workspace } = await import("@astral-sh/ruff-wasm-nodejs");
+    ruffWorkspace = new Workspace({ lint: { select: RUFF_RULES } }, PositionEncoding.Utf16);
+  }
+  const cpu0 = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  let findings = 0;
+  for (const t of texts) findings += ruffWorkspace.check(t).length;
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  return { seconds, cpu: (cpu.user + cpu.system) / 1e6, findings };
+}
+
+function banditRun(files) {
+  const which = spawnSync("bandit", ["--version"], { encoding: "utf8" });
+  if (which.error || which.status !== 0) return undefined;
+  const version = (which.stdout || which.stderr).split("\n")[0].trim();
+  const list = path.join(os.tmpdir(), `pyremedy-bench-bandit-${process.pid}.txt`);
+  const start = process.hrtime.bigint();
+  // The file list on the command line (bandit -r would also walk site-packages).
+  const r = spawnSync("bandit", ["-q", "-f", "json", "-o", list, "-t", BANDIT_TESTS.join(","), ...files], { maxBuffer: 1 << 28 });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  let findings = NaN;
+  try {
+    findings = JSON.parse(fs.readFileSync(list, "utf8")).results.length;
+  } catch {
+    // bandit writes no report when it crashes; the time still says something.
+  }
+  fs.rmSync(list, { force: true });
+  return { version, seconds, findings, status: r.status };
+}
+
+/** `times` copies of the corpus files below a temp dir (the copies keep their relative paths). */
+function scaledCorpus(files, times) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `pyremedy-bench-${times}x-`));
+  for (let k = 0; k < times; k++) {
+    for (const f of files) {
+      const dest = path.join(dir, `copy${k + 1}`, f.rel);
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      fs.writeFileSync(dest, f.bytes);
+    }
+  }
+  return dir;
+}
+
+function summaryLine(s) {
+  return `${s.filesScanned} files, ${s.filesChanged} changed, ${s.filesSkipped} skipped, ${s.filesFailed} failed, ${s.changes} changes`;
+}
+
+const files = corpusFiles(corpus);
+const bytes = files.reduce((n, f) => n + f.bytes.length, 0);
+const cpus = os.cpus();
+console.log(`corpus: ${corpus}: ${files.length} .py files, ${mb(bytes).toFixed(1)} MB (as pyremedy discovers them: site-packages left out)`);
+console.log(`machine: ${cpus.length} × ${cpus[0]?.model ?? "cpu"}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, node ${process.version}; load average ${load()}`);
+
+if (checkPrefilter) {
+  const comparable = (report) => JSON.stringify({ summary: report.summary, files: report.files, env: report.env });
+  const on = pyremedy(corpus);
+  const off = pyremedy(corpus, { PYREMEDY_PREFILTER: "off" });
+  console.log(`prefilters on:  ${on.seconds.toFixed(2)} s — ${summaryLine(on.report.summary)}`);
+  console.log(`prefilters off: ${off.seconds.toFixed(2)} s — ${summaryLine(off.report.summary)}`);
+  if (comparable(on.report) === comparable(off.report)) {
+    console.log(`identical reports over ${on.report.files.length} files`);
+    process.exit(0);
+  }
+  const byPath = new Map(off.report.files.map((f) => [`${f.repo}\0${f.path}`, JSON.stringify(f)]));
+  const differing = on.report.files.filter((f) => byPath.get(`${f.repo}\0${f.path}`) !== JSON.stringify(f));
+  console.log(`reports differ: ${differing.length} files, e.g.`);
+  for (const f of differing.slice(0, 10)) console.log(`  ${f.path}: ${f.status} ${f.reason ?? ""}`);
+  process.exit(1);
+}
+
+const texts = files.map((f) => f.bytes.toString("utf8"));
+const warm = await ruff(texts);
+console.log(`ruff-wasm warm-up pass (not counted): ${warm.seconds.toFixed(2)} s`);
+
+const ruffRuns = [];
+const ourRuns = [];
+let summary;
+for (let r = 0; r < rounds; r++) {
+  const a = await ruff(texts);
+  const b = pyremedy(corpus);
+  ruffRuns.push(a);
+  ourRuns.push(b);
+  summary ??= b.report.summary;
+  if (JSON.stringify(b.report.summary) !== JSON.stringify(summary)) throw new Error("pyremedy's summary changed between runs");
+  console.log(`  round ${r + 1}: ruff ${a.seconds.toFixed(2)} s (cpu ${a.cpu.toFixed(2)} s), pyremedy ${b.seconds.toFixed(2)} s (cpu ${b.cpu.toFixed(2)} s, peak RSS ${b.rssMB.toFixed(0)} MB)`);
+}
+
+const ruffT = median(ruffRuns.map((x) => x.seconds));
+const ourT = median(ourRuns.map((x) => x.seconds));
+const ruffCpu = median(ruffRuns.map((x) => x.cpu));
+const ourCpu = median(ourRuns.map((x) => x.cpu));
+const peak = Math.max(...ourRuns.map((x) => x.rssMB));
+const rate = (t) => `${(files.length / t).toFixed(0)} files/s, ${(mb(bytes) / t).toFixed(1)} MB/s`;
+console.log("");
+console.log(`pyremedy: ${summaryLine(summary)}`);
+console.log(`ruff:     ${ruffRuns[0].findings} findings (${RUFF_RULES.join(" ")})`);
+console.log("");
+console.log(`| tool | median wall | median CPU | throughput | peak RSS |`);
+console.log(`|---|---|---|---|---|`);
+console.log(`| pyremedy fix (preview, 4 codemods, default --jobs) | ${ourT.toFixed(2)} s | ${ourCpu.toFixed(2)} s | ${rate(ourT)} | ${peak.toFixed(0)} MB |`);
+console.log(`| ruff-wasm (${RUFF_RULES.length} rules, warm, in-process) | ${ruffT.toFixed(2)} s | ${ruffCpu.toFixed(2)} s | ${rate(ruffT)} | |`);
+
+if (!noBandit) {
+  const b = banditRun(files.map((f) => path.join(corpus, f.rel)));
+  if (b) console.log(`| bandit ${b.version.replace(/^bandit /, "")} (${BANDIT_TESTS.length} tests, once) | ${b.seconds.toFixed(2)} s | | ${rate(b.seconds)} | |`);
+  else console.log("(bandit not installed: skipped)");
+}
+console.log("");
+console.log(`ratio pyremedy / ruff: ${(ourT / ruffT).toFixed(2)}× wall time, ${(ourCpu / ruffCpu).toFixed(2)}× CPU time (target: wall ≤ 0.50×; peak RSS ≤ 300 MB)`);
+
+const extra = scales.filter((k) => k > 1);
+if (extra.length) {
+  console.log("");
+  console.log(`linearity (one run each; 1× is the median above):`);
+  console.log(`| corpus | files | MB | pyremedy | s per MB | peak RSS | ruff | pyremedy / ruff |`);
+  console.log(`|---|---|---|---|---|---|---|---|`);
+  const row = (k, n, size, ours, rss, theirs) =>
+    console.log(`| ${k}× | ${n} | ${mb(size).toFixed(1)} | ${ours.toFixed(2)} s | ${(ours / mb(size)).toFixed(3)} | ${rss.toFixed(0)} MB | ${theirs.toFixed(2)} s | ${(ours / theirs).toFixed(2)}× |`);
+  row(1, files.length, bytes, ourT, peak, ruffT);
+  for (const k of extra) {
+    const dir = scaledCorpus(files, k);
+    try {
+      const many = texts.flatMap((t) => Array(k).fill(t));
+      const theirs = await ruff(many);
+      const ours = pyremedy(dir);
+      row(k, files.length * k, bytes * k, ours.seconds, ours.rssMB, theirs.seconds);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+console.log("");
+console.log(`load average at the end: ${load()}`);
