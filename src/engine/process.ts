@@ -193,8 +193,8 @@ function fixpoint(
   const applied: Change[] = [];
   let notices: Notice[] | undefined;
   let settled = false;
-  /** The codemods whose changes the last pass applied. */
-  let changedLast: ReadonlySet<string> = new Set();
+  /** The last pass: the text it started from and the changes it applied. */
+  let last: { readonly text: string; readonly accepted: readonly Change[] } = { text: first.text, accepted: [] };
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const codemods = pass === 0 ? firstPass : options.prefilter === false ? options.codemods : admittedBy(options.codemods, file.text, file.relPath);
     const result = runCodemods(file, ctx, codemods, pass === 0 ? used : undefined);
@@ -211,11 +211,12 @@ function fixpoint(
       if (applied.length === 0) return { status: "unchanged", changes: [], notices };
       return finish(first.text, file.text, source, applied, notices);
     }
-    // A codemod that would change its own fresh output is not idempotent. One that changes the
+    // A codemod that would change its own output again is not idempotent. One that changes the
     // text only because another one did (secrets-to-env adds `import os`, and verify-ssl now
     // resolves the `os.environ` it looks for) is a cascade, and gets a pass of its own.
-    const again = settled ? result.changes.find((c) => changedLast.has(c.codemod)) : undefined;
+    const again = settled ? result.changes.find((c) => changesItsOwnOutput(c.codemod, last, options.codemods, ctx, source.eol)) : undefined;
     if (again) return failed(`fix refused: not idempotent (${again.codemod} would change line ${again.line} again)`, notices);
+    const startedFrom = file.text;
     const { accepted, deferred } = selectCompatible(result.changes);
     const edits = accepted.flatMap((c) => c.edits);
     const text = applyEdits(file.text, edits);
@@ -229,9 +230,26 @@ function fixpoint(
       return failed(`fix refused: the result has a ${syntaxErrorReason(file)}`, notices);
     }
     settled = deferred.length === 0;
-    changedLast = new Set(accepted.map((c) => c.codemod));
+    last = { text: startedFrom, accepted };
   }
   return failed(`fix refused: did not converge after ${MAX_PASSES} passes`, notices ?? []);
+}
+
+/**
+ * Would codemod `id` change its own output again? Its changes of the last pass alone, applied to
+ * the text that pass started from, and the codemod run once more on the result.
+ */
+function changesItsOwnOutput(id: string, last: { readonly text: string; readonly accepted: readonly Change[] }, codemods: readonly Codemod[], ctx: ProjectContext, eol: DecodedSource["eol"]): boolean {
+  const own = last.accepted.filter((c) => c.codemod === id);
+  const codemod = codemods.find((c) => c.id === id);
+  if (own.length === 0 || !codemod) return false;
+  const text = applyEdits(last.text, own.flatMap((c) => c.edits));
+  const file = new PythonFile(ctx.relPath, text, parsePython(text), eol);
+  try {
+    return runCodemods(file, ctx, [codemod]).changes.length > 0;
+  } finally {
+    file.tree.delete();
+  }
 }
 
 function withUnusedIgnores(outcome: FileOutcome, comments: readonly IgnoreComment[], used: ReadonlySet<string>, codemods: readonly Codemod[]): FileOutcome {

@@ -87,8 +87,28 @@ describe("one codemod's change enabling another's (fuzzer, seed 3 case 3976: ref
     expect(out.after).not.toContain("PYTHONHTTPSVERIFY");
   });
 
+  it("also when the enabled codemod changed something else in the same pass (fuzzer, seed 5 case 929)", () => {
+    /** drop-override, and also `verify=False` → `verify=True` on the first pass. */
+    const both: Codemod = {
+      ...dropOverride, id: "both",
+      mayApply: () => true,
+      produce(file) {
+        const changes = [...dropOverride.produce(file, undefined as never).changes].map((c) => ({ ...c, codemod: "both" }));
+        const at = file.text.indexOf("verify=False");
+        if (at >= 0) changes.push({ codemod: "both", line: 3, column: 1, safety: "safe", description: "verify", edits: [{ start: at, end: at + 12, text: "verify=True" }] });
+        return { changes };
+      },
+    };
+    const out = runOn('os.environ["X"] = "0"\nprint(os.name)\nget(u, verify=False)\n', [both, importOs]);
+    expect(out.status, out.reason).toBe("changed");
+    expect(out.after).toBe("import os\nprint(os.name)\nget(u, verify=True)\n");
+  });
+
   it("a codemod that would change its own output again is still refused", () => {
     const twice: Codemod = { ...prepend, id: "twice", produce: (file) => ({ changes: [{ codemod: "twice", line: 1, column: 1, safety: "safe", description: "again", edits: [{ start: 0, end: 0, text: "#" }] }] }) };
     expect(runOn("x = 1\n", [twice])).toMatchObject({ status: "failed", reason: expect.stringMatching(/^fix refused: not idempotent \(twice/) });
+    // verify-ssl adding `import ssl` makes its own `ssl.` site resolvable: its own output, changed again.
+    const own = "from ssl import _create_unverified_context\nfrom urllib.request import urlopen\n\nssl._create_default_https_context = ssl._create_unverified_context\n\npage = urlopen(u, context=_create_unverified_context())\n";
+    expect(runOn(own, codemods)).toMatchObject({ status: "failed", reason: expect.stringMatching(/^fix refused: not idempotent \(verify-ssl/) });
   });
 });
