@@ -37,7 +37,7 @@ export class FixCommand extends Command {
 
       Settings come from \`[tool.pyremedy]\` in the nearest pyproject.toml above each path (select, ignore, exclude, include-tests, per-codemod option tables); command-line flags win. \`--show-config\` prints the result. \`# pyremedy: ignore\` / \`# pyremedy: ignore[ID,...]\` on a line (or a statement's first line) leaves it alone; \`--report-unused-ignores\` lists the ones that suppressed nothing.
 
-      Several repositories can be named, or listed in a file (\`--repos\`, one path per line, \`#\` comments); each is discovered on its own and the report groups files by repository. \`--shard K/N\` keeps the K-th of N deterministic slices of that list, for CI matrices. Files are processed on \`--jobs\` worker threads; the report is the same for any number.
+      Several repositories can be named, or listed in a file (\`--repos\`, one path per line, \`#\` comments); each is discovered on its own and the report groups files by repository. \`--shard K/N\` keeps the K-th of N deterministic slices of that list, for CI matrices. Files are processed on \`--jobs\` threads (this one and \`--jobs\` − 1 workers); the report is the same for any number.
 
       Formats: text (coloured diffs and a summary), json, sarif (SARIF 2.1.0 with fixes), patch (for \`git apply\`; with several repositories, paths are prefixed by each repository's path from the current directory) and html (one self-contained review page). Only the patch carries secret values.
 
@@ -57,7 +57,7 @@ export class FixCommand extends Command {
   targets = Option.Rest({ name: "repo" });
   repos = Option.String("--repos", { description: "Also run on the repositories listed in this file (one path per line, # comments)" });
   shard = Option.String("--shard", { description: "Only the K-th of N deterministic slices of the repository list (K/N)" });
-  jobs = Option.String("--jobs", { description: "Worker threads (default: available cores; 1 = no workers)" });
+  jobs = Option.String("--jobs", { description: "Threads that process files: this one and N − 1 workers (default: available cores; 1 = no workers)" });
   quiet = Option.Boolean("--quiet", false, { description: "No progress bar" });
   write = Option.Boolean("--write", false, { description: "Apply the fixes in place (atomic; file mode kept)" });
   select = Option.Array("--select", { description: "Only these codemods (comma-separated ids)" });

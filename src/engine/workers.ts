@@ -169,14 +169,14 @@ interface Slot {
   readonly pending: Map<number, Pending>;
 }
 
-/** A pool of `size` worker threads fed one task at a time each (plus one queued), least busy first. */
+/** A pool of `size` worker threads fed `depth` tasks each (one running, the rest queued), least busy first. */
 class WorkerPool implements Executor {
   readonly capacity: number;
   private readonly slots: Slot[] = [];
   private nextId = 0;
 
-  constructor(readonly workers: number, private readonly entry: URL, private readonly setup: WorkerSetup) {
-    this.capacity = workers * 2;
+  constructor(readonly workers: number, private readonly entry: URL, private readonly setup: WorkerSetup, private readonly depth = 2) {
+    this.capacity = workers * depth;
     for (let i = 0; i < workers; i++) {
       const slot: Slot = { pending: new Map() };
       this.start(slot);
@@ -218,6 +218,11 @@ class WorkerPool implements Executor {
     (slot.worker ?? this.start(slot)).postMessage(message, [bytes.buffer]);
   }
 
+  /** Is some worker's queue shorter than `depth`? */
+  hasRoom(): boolean {
+    return this.slots.some((s) => s.pending.size < this.depth);
+  }
+
   run(task: Task): Promise<FileOutcome> {
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     return new Promise((resolve) => this.post(slot, this.nextId++, { task, resolve }));
@@ -228,15 +233,45 @@ class WorkerPool implements Executor {
   }
 }
 
+/** Tasks queued per worker while this thread works too: enough to keep it busy while this thread is on a large file. */
+const SHARED_DEPTH = 4;
+
+/**
+ * This thread and a pool of workers: a task goes to a worker while one has room in its queue,
+ * else this thread processes it (and then lets the workers' results in). This thread has the
+ * codemods and the parser loaded anyway; a worker in its place would load and warm them up
+ * once more.
+ */
+class SharedExecutor implements Executor {
+  readonly capacity: number;
+
+  constructor(readonly workers: number, private readonly pool: WorkerPool, private readonly local: (task: Task) => FileOutcome) {
+    this.capacity = pool.capacity + 1;
+  }
+
+  async run(task: Task): Promise<FileOutcome> {
+    if (this.pool.hasRoom()) return this.pool.run(task);
+    const outcome = this.local(task);
+    await new Promise((resolve) => setImmediate(resolve));
+    return outcome;
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
 /**
  * An executor for `jobs` threads over `files` files: in this thread when one thread is enough
  * (or when the codemods are not all from the registry, or no worker build is available from
- * sources), otherwise a pool of min(jobs, files) workers.
+ * sources), otherwise this thread and min(jobs, files) − 1 workers.
  */
 export async function createExecutor(jobs: number, files: number, options: ExecutorOptions): Promise<Executor> {
   const size = Math.min(jobs, files);
   const settings = size > 1 ? workerSettings(options) : undefined;
   const entry = settings ? workerEntry() : undefined;
   if (!settings || !entry) return inProcessExecutor(options);
-  return new WorkerPool(size, entry, { settings, maxBytes: options.maxBytes });
+  await initPython();
+  const pool = new WorkerPool(size - 1, entry, { settings, maxBytes: options.maxBytes }, SHARED_DEPTH);
+  return new SharedExecutor(size, pool, fileProcessor(options));
 }
