@@ -96,7 +96,8 @@ describe("SIGINT during fix --write", () => {
     const v = verdict(tree);
     expect(v.broken).toEqual([]);
     expect(v.temps).toEqual([]);
-    expect(v.fixed).toBeGreaterThanOrEqual(20);
+    // In path order with one thread; with several, a later file may be written before earlier ones.
+    expect(v.fixed).toBeGreaterThanOrEqual(jobs === 1 ? 20 : 1);
     expect(v.original, "the run was really cut short").toBeGreaterThan(0);
     expect(v.fixed + v.original).toBe(FILES);
   }, 60_000);

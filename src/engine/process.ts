@@ -135,27 +135,54 @@ function syntaxErrorReason(file: PythonFile): string | undefined {
   return `syntax error at ${line}:${column}`;
 }
 
-export function processSource(bytes: Uint8Array, ctx: ProjectContext, options: ProcessOptions): FileOutcome {
+/** What the pipeline knows before parsing: the file's outcome already, or its text and who may change it. */
+type Prepared =
+  | { readonly outcome: FileOutcome }
+  | { readonly source: DecodedSource; readonly admitted: readonly Codemod[]; readonly ignores: boolean };
+
+function prepare(bytes: Uint8Array, ctx: ProjectContext, options: ProcessOptions): Prepared {
   const none = { changes: [], notices: [] };
   if (bytes.length > options.maxBytes) {
-    return { status: "skipped", reason: `file too large (${bytes.length} bytes > ${options.maxBytes})`, ...none };
+    return { outcome: { status: "skipped", reason: `file too large (${bytes.length} bytes > ${options.maxBytes})`, ...none } };
   }
   const decoded = decodeSource(bytes);
-  if (!decoded.ok) return { status: "skipped", reason: decoded.reason, ...none };
+  if (!decoded.ok) return { outcome: { status: "skipped", reason: decoded.reason, ...none } };
   const source = decoded.source;
-  // Whether a file with a syntax error is reported as skipped (a codemod may have work there) or
-  // as unchanged follows the prefilters even when they are off, so that switching them off
-  // changes no report: it only runs every codemod on every file that parses.
+  // Whether a file with a syntax error (or a lone CR) is reported as skipped (a codemod may have
+  // work there) or as unchanged follows the prefilters even when they are off, so that switching
+  // them off changes no report: it only runs every codemod on every file that parses.
   const admitted = admittedBy(options.codemods, source.text, ctx.relPath);
   const mayChange = admitted.length > 0 || options.prefilter === false;
   // A file nothing may change is parsed only to judge its `# pyremedy: ignore` comments.
   const ignores = mayHoldIgnores(source.text);
-  if (!mayChange && !ignores) return { status: "unchanged", ...none };
+  if (!mayChange && !ignores) return { outcome: { status: "unchanged", ...none } };
   const loneCr = loneCarriageReturn(source.text);
   if (loneCr !== undefined) {
     const line = source.text.slice(0, loneCr).split(/\r\n|\r|\n/).length;
-    return mayChange ? { status: "skipped", reason: `lone CR line ending on line ${line} (Python reads a line break there, the parser does not)`, ...none } : { status: "unchanged", ...none };
+    return {
+      outcome: admitted.length > 0
+        ? { status: "skipped", reason: `lone CR line ending on line ${line} (Python reads a line break there, the parser does not)`, ...none }
+        : { status: "unchanged", ...none },
+    };
   }
+  return { source, admitted, ignores };
+}
+
+/**
+ * The part of the pipeline that needs no parser: the file's outcome when deciding it takes no
+ * parse (too large, undecodable, nothing may change it), else undefined. A thread handing out
+ * files runs this first and passes on only the files that must be parsed.
+ */
+export function screenSource(bytes: Uint8Array, ctx: ProjectContext, options: ProcessOptions): FileOutcome | undefined {
+  const prepared = prepare(bytes, ctx, options);
+  return "outcome" in prepared ? prepared.outcome : undefined;
+}
+
+export function processSource(bytes: Uint8Array, ctx: ProjectContext, options: ProcessOptions): FileOutcome {
+  const none = { changes: [], notices: [] };
+  const prepared = prepare(bytes, ctx, options);
+  if ("outcome" in prepared) return prepared.outcome;
+  const { source, admitted, ignores } = prepared;
 
   let file = new PythonFile(ctx.relPath, source.text, parsePython(source.text), source.eol);
   try {

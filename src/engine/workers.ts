@@ -9,10 +9,10 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { codemods as registry } from "../../codemods/index.js";
-import type { Codemod } from "../codemod.js";
+import type { Codemod, ProjectContext } from "../codemod.js";
 import { initPython } from "../python/parser.js";
 import { projectContext, projectFs, type ProjectFs } from "./context.js";
-import { processSource, type FileOutcome } from "./process.js";
+import { processSource, screenSource, type FileOutcome, type ProcessOptions } from "./process.js";
 
 export interface Task {
   /** Absolute project root (ProjectContext.root). */
@@ -61,11 +61,8 @@ function crashed(reason: string): FileOutcome {
   return { status: "failed", reason: `internal error: ${reason}`, changes: [], notices: [] };
 }
 
-/**
- * The per-thread half shared by both executors: one ProjectFs per root, so each thread reads a
- * project file at most once.
- */
-export function fileProcessor(options: ExecutorOptions): (task: Task) => FileOutcome {
+/** Options of processSource for a task: one ProjectFs per root, so each thread reads a project file at most once. */
+function taskSetup(options: ExecutorOptions): (task: Task) => { ctx: ProjectContext; process: ProcessOptions } | undefined {
   const fsByRoot = new Map<string, ProjectFs>();
   // PYREMEDY_PREFILTER=off: parse every file and run every codemod on it (the prefilter check compares).
   const prefilter = process.env.PYREMEDY_PREFILTER !== "off";
@@ -73,10 +70,34 @@ export function fileProcessor(options: ExecutorOptions): (task: Task) => FileOut
     let pfs = fsByRoot.get(task.root);
     if (!pfs) fsByRoot.set(task.root, (pfs = projectFs(task.root)));
     const settings = options.settings[task.settings];
-    if (!settings) return crashed(`no settings #${task.settings}`);
+    if (!settings) return undefined;
     const ctx = projectContext(task.root, task.relPath, pfs, settings.codemodOptions, settings.includeTests);
+    return { ctx, process: { codemods: settings.codemods, maxBytes: options.maxBytes, prefilter } };
+  };
+}
+
+/** The per-thread half shared by both executors: bytes in, outcome out. */
+export function fileProcessor(options: ExecutorOptions): (task: Task) => FileOutcome {
+  const setup = taskSetup(options);
+  return (task) => {
+    const s = setup(task);
+    if (!s) return crashed(`no settings #${task.settings}`);
     try {
-      return processSource(task.bytes, ctx, { codemods: settings.codemods, maxBytes: options.maxBytes, prefilter });
+      return processSource(task.bytes, s.ctx, s.process);
+    } catch (err) {
+      return crashed((err as Error).message ?? String(err));
+    }
+  };
+}
+
+/** The outcome of a task when it takes no parse (screenSource), else undefined. */
+function fileScreener(options: ExecutorOptions): (task: Task) => FileOutcome | undefined {
+  const setup = taskSetup(options);
+  return (task) => {
+    const s = setup(task);
+    if (!s) return crashed(`no settings #${task.settings}`);
+    try {
+      return screenSource(task.bytes, s.ctx, s.process);
     } catch (err) {
       return crashed((err as Error).message ?? String(err));
     }
@@ -218,9 +239,19 @@ class WorkerPool implements Executor {
     (slot.worker ?? this.start(slot)).postMessage(message, [bytes.buffer]);
   }
 
-  /** Is some worker's queue shorter than `depth`? */
-  hasRoom(): boolean {
-    return this.slots.some((s) => s.pending.size < this.depth);
+  /**
+   * Should `task` go to a worker rather than keep this thread busy? Yes while some worker's queue
+   * is shorter than `depth`, or holds less source than twice the task's (this thread would still
+   * be on it when the worker runs dry), up to MAX_QUEUED files.
+   */
+  wants(task: Task): boolean {
+    return this.slots.some((s) => {
+      if (s.pending.size < this.depth) return true;
+      if (s.pending.size >= MAX_QUEUED) return false;
+      let bytes = 0;
+      for (const p of s.pending.values()) bytes += p.task.bytes.length;
+      return bytes < Math.max(MIN_QUEUED_BYTES, 2 * task.bytes.length);
+    });
   }
 
   run(task: Task): Promise<FileOutcome> {
@@ -233,27 +264,58 @@ class WorkerPool implements Executor {
   }
 }
 
-/** Tasks queued per worker while this thread works too: enough to keep it busy while this thread is on a large file. */
-const SHARED_DEPTH = 4;
+/** Files queued per worker while this thread works too, at least... */
+const SHARED_DEPTH = 2;
+/** ...and this much source (some 100 ms of parsing), or twice the file this thread would take, up to MAX_QUEUED files. */
+const MIN_QUEUED_BYTES = 256 * 1024;
+const MAX_QUEUED = 16;
 
 /**
- * This thread and a pool of workers: a task goes to a worker while one has room in its queue,
- * else this thread processes it (and then lets the workers' results in). This thread has the
- * codemods and the parser loaded anyway; a worker in its place would load and warm them up
- * once more.
+ * This thread and a pool of workers. This thread screens every file (decoding and the codemods'
+ * prefilters: most files end there, with no message to a worker); a file that must be parsed goes
+ * to a worker while one needs work, else this thread processes it (and then lets the workers'
+ * results in). This thread has the codemods and the parser loaded anyway; a worker in its place
+ * would load and warm them up once more.
  */
 class SharedExecutor implements Executor {
   readonly capacity: number;
 
-  constructor(readonly workers: number, private readonly pool: WorkerPool, private readonly local: (task: Task) => FileOutcome) {
-    this.capacity = pool.capacity + 1;
+  constructor(
+    readonly workers: number,
+    private readonly pool: WorkerPool,
+    private readonly screen: (task: Task) => FileOutcome | undefined,
+    private readonly local: (task: Task) => FileOutcome,
+  ) {
+    this.capacity = workers * MAX_QUEUED + 1;
+  }
+
+  /** Work of this thread is done one task per turn of the event loop: the workers' results come in between. */
+  private busy = false;
+  private readonly waiting: (() => void)[] = [];
+
+  private async exclusive<T>(work: () => T): Promise<T> {
+    if (this.busy) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.busy = true;
+    try {
+      return work();
+    } finally {
+      // Handed over on the next turn, after the event loop has polled for the workers' messages
+      // (resolving a promise here would run the next one before them).
+      setImmediate(() => {
+        const next = this.waiting.shift();
+        if (next) next();
+        else this.busy = false;
+      });
+    }
   }
 
   async run(task: Task): Promise<FileOutcome> {
-    if (this.pool.hasRoom()) return this.pool.run(task);
-    const outcome = this.local(task);
-    await new Promise((resolve) => setImmediate(resolve));
-    return outcome;
+    return this.exclusive(() => {
+      const screened = this.screen(task);
+      if (screened) return screened;
+      if (this.pool.wants(task)) return this.pool.run(task);
+      return this.local(task);
+    });
   }
 
   close(): Promise<void> {
@@ -273,5 +335,5 @@ export async function createExecutor(jobs: number, files: number, options: Execu
   if (!settings || !entry) return inProcessExecutor(options);
   await initPython();
   const pool = new WorkerPool(size - 1, entry, { settings, maxBytes: options.maxBytes }, SHARED_DEPTH);
-  return new SharedExecutor(size, pool, fileProcessor(options));
+  return new SharedExecutor(size, pool, fileScreener(options), fileProcessor(options));
 }
