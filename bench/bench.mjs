@@ -67,8 +67,13 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mb = (bytes) => bytes / 1e6;
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(" ");
 
-// Resource use of the child, from inside it: user/system CPU (µs) and peak RSS (KiB) of the whole process, workers included.
-const USAGE_HOOK = `data:text/javascript,process.on("exit",()=>{const u=process.resourceUsage();process.stderr.write("@@usage "+u.userCPUTime+" "+u.systemCPUTime+" "+u.maxRSS+"\\n")})`;
+// Resource use of the child, from inside it: user/system CPU (µs) of the whole process, workers
+// included, and its peak RSS (KiB). The peak is VmHWM where Linux has it: getrusage's maxrss
+// survives exec, so a child forked from this (large) process would report this process's size.
+const USAGE_HOOK =
+  `data:text/javascript,import fs from "node:fs";process.on("exit",()=>{const u=process.resourceUsage();let peak=u.maxRSS;` +
+  `try{peak=Number(/VmHWM:\\s*(\\d+)/.exec(fs.readFileSync("/proc/self/status","utf8"))[1])}catch{}` +
+  `process.stderr.write("@@usage "+u.userCPUTime+" "+u.systemCPUTime+" "+peak+"\\n")})`;
 
 /** One pyremedy preview of `dir` through the built CLI. */
 function pyremedy(dir, env = {}) {

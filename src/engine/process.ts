@@ -39,6 +39,8 @@ export interface ProcessOptions {
   readonly prefilter?: boolean;
   /** Parse each fixed text from scratch instead of incrementally (the test compares both). */
   readonly freshReparse?: boolean;
+  /** The ids of the codemods whose prefilter lets this file through, when screenSource has found them already. */
+  readonly admitted?: readonly string[];
 }
 
 /** Passes before giving up on changes that keep colliding. */
@@ -151,7 +153,9 @@ function prepare(bytes: Uint8Array, ctx: ProjectContext, options: ProcessOptions
   // Whether a file with a syntax error (or a lone CR) is reported as skipped (a codemod may have
   // work there) or as unchanged follows the prefilters even when they are off, so that switching
   // them off changes no report: it only runs every codemod on every file that parses.
-  const admitted = admittedBy(options.codemods, source.text, ctx.relPath);
+  const admitted = options.admitted
+    ? options.codemods.filter((c) => options.admitted!.includes(c.id))
+    : admittedBy(options.codemods, source.text, ctx.relPath);
   const mayChange = admitted.length > 0 || options.prefilter === false;
   // A file nothing may change is parsed only to judge its `# pyremedy: ignore` comments.
   const ignores = mayHoldIgnores(source.text);
@@ -170,12 +174,13 @@ function prepare(bytes: Uint8Array, ctx: ProjectContext, options: ProcessOptions
 
 /**
  * The part of the pipeline that needs no parser: the file's outcome when deciding it takes no
- * parse (too large, undecodable, nothing may change it), else undefined. A thread handing out
- * files runs this first and passes on only the files that must be parsed.
+ * parse (too large, undecodable, nothing may change it), else the ids of the codemods whose
+ * prefilter admits it (for processSource's `admitted`). A thread handing out files runs this
+ * first and passes on only the files that must be parsed.
  */
-export function screenSource(bytes: Uint8Array, ctx: ProjectContext, options: ProcessOptions): FileOutcome | undefined {
+export function screenSource(bytes: Uint8Array, ctx: ProjectContext, options: ProcessOptions): { outcome: FileOutcome } | { admitted: string[] } {
   const prepared = prepare(bytes, ctx, options);
-  return "outcome" in prepared ? prepared.outcome : undefined;
+  return "outcome" in prepared ? prepared : { admitted: prepared.admitted.map((c) => c.id) };
 }
 
 export function processSource(bytes: Uint8Array, ctx: ProjectContext, options: ProcessOptions): FileOutcome {

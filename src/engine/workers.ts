@@ -21,6 +21,8 @@ export interface Task {
   readonly bytes: Uint8Array;
   /** Index of the file's repository settings in ExecutorOptions.settings. */
   readonly settings: number;
+  /** The codemods whose prefilter admits the file, when the thread that screened it found them (screenSource). */
+  readonly admitted?: readonly string[];
 }
 
 /** What the per-file pipeline needs of a repository's configuration. */
@@ -72,7 +74,7 @@ function taskSetup(options: ExecutorOptions): (task: Task) => { ctx: ProjectCont
     const settings = options.settings[task.settings];
     if (!settings) return undefined;
     const ctx = projectContext(task.root, task.relPath, pfs, settings.codemodOptions, settings.includeTests);
-    return { ctx, process: { codemods: settings.codemods, maxBytes: options.maxBytes, prefilter } };
+    return { ctx, process: { codemods: settings.codemods, maxBytes: options.maxBytes, prefilter, ...(task.admitted ? { admitted: task.admitted } : {}) } };
   };
 }
 
@@ -90,16 +92,16 @@ export function fileProcessor(options: ExecutorOptions): (task: Task) => FileOut
   };
 }
 
-/** The outcome of a task when it takes no parse (screenSource), else undefined. */
-function fileScreener(options: ExecutorOptions): (task: Task) => FileOutcome | undefined {
+/** The outcome of a task when it takes no parse, else the codemods that admit it (screenSource). */
+function fileScreener(options: ExecutorOptions): (task: Task) => { outcome: FileOutcome } | { admitted: string[] } {
   const setup = taskSetup(options);
   return (task) => {
     const s = setup(task);
-    if (!s) return crashed(`no settings #${task.settings}`);
+    if (!s) return { outcome: crashed(`no settings #${task.settings}`) };
     try {
       return screenSource(task.bytes, s.ctx, s.process);
     } catch (err) {
-      return crashed((err as Error).message ?? String(err));
+      return { outcome: crashed((err as Error).message ?? String(err)) };
     }
   };
 }
@@ -283,7 +285,7 @@ class SharedExecutor implements Executor {
   constructor(
     readonly workers: number,
     private readonly pool: WorkerPool,
-    private readonly screen: (task: Task) => FileOutcome | undefined,
+    private readonly screen: (task: Task) => { outcome: FileOutcome } | { admitted: string[] },
     private readonly local: (task: Task) => FileOutcome,
   ) {
     this.capacity = workers * MAX_QUEUED + 1;
@@ -312,9 +314,11 @@ class SharedExecutor implements Executor {
   async run(task: Task): Promise<FileOutcome> {
     return this.exclusive(() => {
       const screened = this.screen(task);
-      if (screened) return screened;
-      if (this.pool.wants(task)) return this.pool.run(task);
-      return this.local(task);
+      if ("outcome" in screened) return screened.outcome;
+      // The prefilters are not run twice: the task says which codemods admitted the file.
+      const parse = { ...task, admitted: screened.admitted };
+      if (this.pool.wants(parse)) return this.pool.run(parse);
+      return this.local(parse);
     });
   }
 
