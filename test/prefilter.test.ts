@@ -172,6 +172,7 @@ describe("secrets-to-env's prefilter", () => {
     ["a subscript", `settings["auth_token"] = "${token}"\n`],
     ["os.getenv's fallback", `import os\nKEY = os.getenv("SERVICE_API_KEY", "${token}")\n`],
     ["os.environ.get's default=", `import os\nKEY = os.environ.get(\n    "SERVICE_API_KEY",\n    default="${token}",\n)\n`],
+    ["os.getenv through an alias", `from os import getenv as env\nKEY = env("SERVICE_API_KEY", "${token}")\n`],
     ["an implicitly concatenated value", `password = "${token.slice(0, 4)}" "${token.slice(4)}"\n`],
     ["a provider key split over two literals", `KEY = ("${fakeSecret("github").slice(0, 2)}"\n       "${fakeSecret("github").slice(2)}")\n`],
     ["a provider key with an escaped character", `KEY = "${fakeSecret("aws-id").replace("K", "\\x4b")}"\n`],
@@ -189,6 +190,9 @@ describe("secrets-to-env's prefilter", () => {
     ["a list of keywords", "kwlist = ['pass', 'raise', 'return']\n"],
     ["a pass statement", "def f():\n    pass\n"],
     ["tokens in a tokenizer", "token = tokenize.generate_tokens(readline)\n"],
+    ["a pair in a tuple, not a call", "waited = [('password', 'yh^%-rest-of-my-pw'), ('realm', 'pypi')]\n"],
+    ["code in a string before a comma", 'check("def f(a, b=2): pass", "NAME")\n'],
+    ["a URL with a placeholder password", 'url = "http://user:pass@www.example.org/"\n'],
   ] as const;
   it.each(rejected)("keeps out %s (the codemod finds nothing either)", (_name, source) => {
     expect(finds(secrets, source)).toBe(false);

@@ -14,12 +14,22 @@
  * a name written with escapes shows. Like every prefilter it may say yes too often, never too
  * rarely (test/prefilter.test.ts).
  */
+import { VALID_ENV_NAME } from "./names.js";
 import { isCredentialName, nameWords, PROVIDER_GATE, PROVIDER_RULES, URL_GATE } from "./patterns.js";
 
 /** The provider rules' own patterns: a value holding a provider credential matches one. */
 const PROVIDER_PATTERNS = new RegExp(PROVIDER_RULES.map((r) => `(?:${r.pattern.source})`).join("|"));
 /** Where a credential name may sit: each hit is checked as an identifier and as a string. */
 const NAME_HINT = /passw|passphrase|pass(?![a-z])|pwd|pswd|secret|token|credential|(?:api|access|private|auth)(?:[^a-z0-9\n\r"'\\]|\\[^\n\r])*key|aws|amazon/gi;
+
+const URL_RULE = PROVIDER_RULES.find((r) => r.provider === "url")!;
+
+/** A URL with a password the URL rule accepts (placeholder passwords are not), as in findProviderSecrets. */
+function urlWithPassword(text: string): RegExpExecArray | undefined {
+  const pattern = new RegExp(URL_RULE.pattern.source, "g");
+  for (let m = pattern.exec(text); m; m = pattern.exec(text)) if (!URL_RULE.accept || URL_RULE.accept(m[0])) return m;
+  return undefined;
+}
 
 /** Whitespace, line continuations and comments (inside brackets a statement may span lines). */
 const WS = String.raw`(?:\s|\\(?:\r\n|\n|\r)|#[^\n\r]*(?![^\n\r]))*`;
@@ -136,6 +146,21 @@ function follows(text: string, open: number, opener: number): boolean {
   return i < 0 || text.charCodeAt(i) === opener || crossed;
 }
 
+/** Is the string whose opening quote is at `open` a call's first argument (`f(`, `a.b(`, `g()(`)? After a line break: yes. */
+function opensCall(text: string, open: number): boolean {
+  if (!follows(text, open, 0x28 /* ( */)) return false;
+  let i = open - 1;
+  while (i >= 0 && open - i <= 2 && /[rRuUbBfFtT]/.test(text[i]!)) i--;
+  while (i >= 0 && /[ \t\f\v\\]/.test(text[i]!)) i--;
+  if (i < 0 || isLineBreak(text.charCodeAt(i))) return true;
+  // text[i] is the "(": what stands before it is the function, when this is a call.
+  let j = i - 1;
+  while (j >= 0 && /[ \t\f\v]/.test(text[j]!)) j--;
+  if (j < 0) return false;
+  const c = text.charCodeAt(j);
+  return isWordChar(c) || c === 0x29 /* ) */ || c === 0x5d /* ] */ || isLineBreak(c) || c === 0x5c;
+}
+
 /** Is the credential-like word at [start, end) part of a name bound to a string literal? */
 function boundName(text: string, start: number, end: number): boolean {
   // As an identifier (or attribute, keyword, parameter).
@@ -153,7 +178,8 @@ function boundName(text: string, start: number, end: number): boolean {
     while (right < text.length && text.charCodeAt(right) !== q && !isLineBreak(text.charCodeAt(right))) right++;
     if (right >= text.length || text.charCodeAt(right) !== q) continue;
     const content = text.slice(left + 1, right);
-    if (!credentialName(content.includes("\\") ? decodeEscapes(content) : content)) continue;
+    const name = content.includes("\\") ? decodeEscapes(content) : content;
+    if (!credentialName(name)) continue;
     // A triple-quoted string closes with two more quotes (and opens with two before).
     let close = right + 1;
     while (close < right + 3 && text.charCodeAt(close) === q) close++;
@@ -165,7 +191,8 @@ function boundName(text: string, start: number, end: number): boolean {
       TRIVIA.test(text);
       if (text.charCodeAt(TRIVIA.lastIndex) === 0x5d /* ] */ && assignedLiteral(text, TRIVIA.lastIndex + 1)) return true;
     }
-    if (follows(text, open, 0x28 /* ( */) && bindsLiteral(text, AFTER_VARIABLE, close)) return true;
+    // os.getenv("NAME", "…"): only a plain environment variable name counts (sites.ts environFallback).
+    if (VALID_ENV_NAME.test(name) && opensCall(text, open) && bindsLiteral(text, AFTER_VARIABLE, close)) return true;
   }
   return false;
 }
@@ -177,7 +204,7 @@ function boundName(text: string, start: number, end: number): boolean {
  */
 function scan(text: string, windows = false): SecretHint | undefined {
   const gate = PROVIDER_GATE.exec(text);
-  const provider = (gate && (windows ? gate : PROVIDER_PATTERNS.exec(text))) || URL_GATE.exec(text);
+  const provider = (gate && (windows ? gate : PROVIDER_PATTERNS.exec(text))) || (URL_GATE.test(text) && (windows ? URL_GATE.exec(text) : urlWithPassword(text)));
   if (provider) return { index: provider.index, why: "provider" };
   NAME_HINT.lastIndex = 0;
   for (let m = NAME_HINT.exec(text); m; m = NAME_HINT.exec(text)) {
