@@ -2,13 +2,14 @@
  * narrow-except: narrow bare `except:` clauses, and make handlers that swallow errors log them.
  */
 import type { Node } from "web-tree-sitter";
-import type { Change, Codemod, Edit, Notice, Safety } from "../src/codemod.js";
-import { mayHoldSwallowingExcept } from "../src/python/except-prefilter.js";
+import { optionValue, type Change, type Codemod, type Edit, type Notice, type Safety } from "../src/codemod.js";
+import { mayHoldSwallowingExcept, swallowingExcepts } from "../src/python/except-prefilter.js";
 import { inferExceptions, isPlainValue } from "../src/python/exception-inference.js";
 import type { PythonFile } from "../src/python/file.js";
 import { qualifiedName } from "../src/python/imports.js";
-import { nodesByKeyword, stringStartTokens } from "../src/python/keywords.js";
-import { findModuleLogger, planNewLogger } from "../src/python/logger.js";
+import { nodesByKeyword } from "../src/python/keywords.js";
+import { findModuleLogger, loggerNameSites, planNewLogger } from "../src/python/logger.js";
+import { usualQuote } from "../src/python/scan.js";
 import { enclosingDefinition, enclosingScopes, isShadowed, NESTED_SCOPES, scopeBindings } from "../src/python/scope.js";
 import { lineSuppresses } from "../src/python/suppress.js";
 
@@ -215,7 +216,7 @@ function typeList(types: readonly string[]): string {
   return types.length === 1 ? types[0]! : `(${types.join(", ")})`;
 }
 
-function planBare(file: PythonFile, h: Handler): Plan {
+function planBare(file: PythonFile, h: Handler, infer: boolean): Plan {
   if (reraises(h)) {
     return {
       handler: h, clauseText: " BaseException", logging: "none", dropAlias: false, safety: "safe",
@@ -225,7 +226,7 @@ function planBare(file: PythonFile, h: Handler): Plan {
   }
   const tryBody = h.clause.parent?.childForFieldName("body");
   const earlier = handledEarlier(h);
-  const inferred = tryBody ? inferExceptions(file, tryBody)?.filter((t) => !earlier.has(t)) : undefined;
+  const inferred = infer && tryBody ? inferExceptions(file, tryBody)?.filter((t) => !earlier.has(t)) : undefined;
   const confident = !!inferred && inferred.length > 0 && inferred.every((t) => !isShadowed(h.clause, t));
   const types = confident ? inferred! : ["Exception"];
   // A missing optional dependency is expected, not an error worth a traceback on every import.
@@ -290,17 +291,6 @@ function message(h: Handler): string {
   const name = enclosingDefinition(h.clause)?.childForFieldName("name")?.text;
   // At module level the logger's name (__name__) already says which module.
   return name ? `${name} failed` : "module setup failed";
-}
-
-/** The file's usual quote for short strings. */
-function quoteOf(file: PythonFile): string {
-  let single = 0, double = 0;
-  for (const s of stringStartTokens(file)) {
-    const q = s?.text.replace(/^[a-zA-Z]+/, "") ?? "";
-    if (q === "'") single++;
-    else if (q === '"') double++;
-  }
-  return single > double ? "'" : '"';
 }
 
 function lineIndent(file: PythonFile, node: Node): string | undefined {
@@ -388,10 +378,25 @@ export const narrowExcept: Codemod = {
     { title: "CWE-396: Declaration of Catch for Generic Exception", url: "https://cwe.mitre.org/data/definitions/396.html" },
     { title: "logging.Logger.exception", url: "https://docs.python.org/3/library/logging.html#logging.Logger.exception" },
   ],
+  options: [
+    {
+      name: "infer",
+      type: "boolean",
+      default: true,
+      description:
+        "Narrow a bare `except:` to the exceptions inferred from its try body; `false`: always `except Exception:`, logged (optional-import fallbacks included)",
+    },
+  ],
   mayApply(text) {
     return mayHoldSwallowingExcept(text);
   },
-  produce(file) {
+  // The handlers, and where the names a new logger could take are spelled (module-level code,
+  // imports and the names of definitions are parsed anyway).
+  sites(text) {
+    return [...swallowingExcepts(text), ...loggerNameSites(text)];
+  },
+  produce(file, ctx) {
+    const infer = optionValue<boolean>(ctx, narrowExcept, "infer");
     const notices: Notice[] = [];
     const notice = (h: Handler, msg: string): void => {
       const { line, column } = file.position(h.clause.startIndex);
@@ -405,7 +410,7 @@ export const narrowExcept: Codemod = {
     for (const node of nodesByKeyword(file, "except", EXCEPT_CLAUSE)) {
       const h = parseHandler(node);
       if (!h) continue;
-      const plan = !h.value ? planBare(file, h) : isBlind(file, h.type) ? planBlind(file, h) : undefined;
+      const plan = !h.value ? planBare(file, h, infer) : isBlind(file, h.type) ? planBlind(file, h) : undefined;
       if (!plan) continue;
       plans.push(plan);
       if (suppressed(file, h)) muted.add(plan);
@@ -445,7 +450,7 @@ export const narrowExcept: Codemod = {
     // A suppressed change is dropped by the runner; if it logs, it only needs a name to be well-formed.
     logger ??= "logger";
 
-    const quote = plans.some((p) => p.logging !== "none") ? quoteOf(file) : '"';
+    const quote = plans.some((p) => p.logging !== "none") ? usualQuote(file.text) : '"';
     const changes: Change[] = [];
     for (const plan of plans) {
       const h = plan.handler;

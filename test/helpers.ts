@@ -8,6 +8,7 @@ import type { Codemod, ProjectContext } from "../src/codemod.js";
 import { processSource, type FileOutcome } from "../src/engine/process.js";
 import { projectContext, projectFs, type ProjectFs } from "../src/engine/context.js";
 import { initPython } from "../src/python/parser.js";
+import { parseConfig, resolveSettings } from "../src/config.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const FIXTURES = path.join(ROOT, "fixtures");
@@ -44,6 +45,15 @@ export interface FixtureCase {
   readonly relPath: string;
   /** True for a project case (fixtures/<id>/<case>/...): its context shows `x.input.py` as `x.py`. */
   readonly project: boolean;
+  /** Codemod options from the project case's own `pyproject.toml` `[tool.pyremedy.<id>]`, defaults filled in. */
+  readonly options?: Record<string, unknown>;
+}
+
+/** The codemod options a project case directory configures in its pyproject.toml, if it has one. */
+function caseOptions(caseDir: string): Record<string, unknown> | undefined {
+  const file = path.join(caseDir, "pyproject.toml");
+  if (!fs.existsSync(file)) return undefined;
+  return resolveSettings(parseConfig(fs.readFileSync(file, "utf8"), file), {}).codemodOptions;
 }
 
 /**
@@ -66,7 +76,7 @@ export function fixtureProjectFs(root: string): ProjectFs {
 }
 
 /** The context a fixture case runs in. */
-export function fixtureContext(k: FixtureCase, options: Record<string, unknown> = {}): ProjectContext {
+export function fixtureContext(k: FixtureCase, options: Record<string, unknown> = k.options ?? {}): ProjectContext {
   return k.project ? projectContext(k.root, k.relPath, fixtureProjectFs(k.root), options, false) : contextFor(k.relPath, k.root, options);
 }
 
@@ -98,6 +108,7 @@ export function fixtureCases(): FixtureCase[] {
     for (const name of fs.readdirSync(full).sort()) {
       const caseDir = path.join(full, name);
       if (fs.statSync(caseDir).isDirectory()) {
+        const options = caseOptions(caseDir);
         for (const input of inputsBelow(caseDir)) {
           const base = input.slice(0, -".input.py".length);
           const output = `${base}.output.py`;
@@ -110,6 +121,7 @@ export function fixtureCases(): FixtureCase[] {
             root: caseDir,
             relPath,
             project: true,
+            ...(options ? { options } : {}),
           });
         }
         continue;

@@ -99,6 +99,13 @@ const EXPECTED: Record<string, string[]> = {
     "OSError: logger.exception('read_blob failed')",
     "(OSError, UnicodeDecodeError): logger.exception('read_text failed')",
   ],
+  // [tool.pyremedy.narrow-except] infer = false: every bare except becomes the generic, logged form.
+  "infer-off/config": [
+    "Exception: logger.exception('module setup failed')",
+    "Exception: logger.exception('port failed')",
+    "Exception: logger.exception('load failed')",
+    "BaseException: raise",
+  ],
   "infers-value-error-for-int": [
     "(ValueError, TypeError): logger.exception('port_from_env failed')",
     "(ValueError, TypeError): logger.exception('ratio failed')",
