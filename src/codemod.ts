@@ -86,6 +86,8 @@ export interface CodemodOption {
   readonly choices?: readonly string[];
   /** One line for `explain` and the README. */
   readonly description: string;
+  /** A further rule on a well-typed value: why it is refused (completes "must ..."), or undefined when it is fine. */
+  readonly check?: (value: OptionValue) => string | undefined;
 }
 
 /** The configured value of `codemod`'s option `name`, or its declared default. */
@@ -124,5 +126,12 @@ export interface Codemod {
    * Must never return false for a file the codemod would change.
    */
   mayApply(text: string, relPath: string): boolean;
+  /**
+   * Where in `text` this codemod could change or must read anything beyond module-level
+   * statements and the names definitions bind (indices; a superset, like `mayApply`). With it, the
+   * engine may leave out of the parse every function and class definition holding none of them
+   * (src/python/outline.ts). Without it, the codemod gets the whole tree.
+   */
+  sites?(text: string): readonly number[];
   produce(file: PythonFile, ctx: ProjectContext): CodemodResult;
 }

@@ -6,7 +6,9 @@ import type { Node } from "web-tree-sitter";
 import type { Change, Codemod, Notice, ProjectContext } from "../codemod.js";
 import { PythonFile } from "../python/file.js";
 import { nodesByKeyword } from "../python/keywords.js";
-import { countSyntaxErrors, firstSyntaxError, parsePython, reparsePython } from "../python/parser.js";
+import { hiddenDefinitions, includedRanges, type HiddenDefinition } from "../python/outline.js";
+import { countSyntaxErrors, firstSyntaxError, parsePython, reparsePython, type TextEdit, type Tree } from "../python/parser.js";
+import { declareHidden } from "../python/scope.js";
 import { codemods as registry } from "../../codemods/index.js";
 import { ignoreComments, lineSuppresses, mayHoldIgnores, unusedIgnores, usedKey, type IgnoreComment, type UnusedIgnore } from "../python/suppress.js";
 import { applyEdits, OverlapError, selectCompatible } from "./apply.js";
@@ -130,6 +132,45 @@ function admittedBy(codemods: readonly Codemod[], text: string, relPath: string)
   return codemods.filter((c) => c.mayApply(text, relPath));
 }
 
+/**
+ * Parse `text` for `codemods`. When they all say where they act (Codemod.sites), the function and
+ * class definitions none of them needs are left out of the parse (src/python/outline.ts); when
+ * that tree shows a syntax error, or the text is not plain enough to outline, the whole text is
+ * parsed. `previous`: the tree of the text before `edits` (an incremental parse); the places
+ * the edits wrote are always parsed (the safety net judges them).
+ */
+function parseFor(
+  text: string,
+  codemods: readonly Codemod[],
+  partial: boolean,
+  previous?: { readonly tree: Tree; readonly text: string; readonly edits: readonly TextEdit[] },
+): { tree: Tree; hidden: readonly HiddenDefinition[] } {
+  const whole = (): Tree => previous ? reparsePython(previous.tree, previous.text, previous.edits, text) : parsePython(text);
+  const hidden = partial && codemods.every((c) => c.sites)
+    ? hiddenDefinitions(text, [...codemods.flatMap((c) => c.sites!(text)), ...(previous ? editedPlaces(previous.edits) : [])])
+    : undefined;
+  if (!hidden || hidden.length === 0) return { tree: whole(), hidden: [] };
+  const ranges = includedRanges(text, hidden);
+  // Incremental from a tree parsed whole, or partly: tree-sitter reparses what the new ranges add.
+  const tree = previous ? reparsePython(previous.tree, previous.text, previous.edits, text, ranges) : parsePython(text, ranges);
+  if (!tree.rootNode.hasError) {
+    declareHidden(tree, hidden);
+    return { tree, hidden };
+  }
+  tree.delete();
+  return { tree: parsePython(text), hidden: [] };
+}
+
+/** Where each of `edits` (disjoint, on the old text) starts in the new text. */
+function editedPlaces(edits: readonly TextEdit[]): number[] {
+  let shift = 0;
+  return [...edits].sort((a, b) => a.start - b.start).map((e) => {
+    const at = e.start + shift;
+    shift += e.text.length - (e.end - e.start);
+    return at;
+  });
+}
+
 function syntaxErrorReason(file: PythonFile): string | undefined {
   const err = firstSyntaxError(file.root);
   if (!err) return undefined;
@@ -189,14 +230,19 @@ export function processSource(bytes: Uint8Array, ctx: ProjectContext, options: P
   if ("outcome" in prepared) return prepared.outcome;
   const { source, admitted, ignores } = prepared;
 
-  let file = new PythonFile(ctx.relPath, source.text, parsePython(source.text), source.eol);
+  // A partial parse where every codemod admitted says where it acts, and no `# pyremedy: ignore`
+  // comment needs judging (those are read from the whole tree).
+  const partial = options.prefilter !== false && !options.freshReparse && !ignores;
+  const firstPass = options.prefilter === false ? options.codemods : admitted;
+  const parsed = parseFor(source.text, firstPass, partial);
+  let file = new PythonFile(ctx.relPath, source.text, parsed.tree, source.eol, parsed.hidden);
   try {
     const syntax = syntaxErrorReason(file);
     if (syntax) return admitted.length > 0 ? { status: "skipped", reason: syntax, ...none } : { status: "unchanged", ...none };
     // Found before the fix moves any line; judged after it, against what the first pass suppressed.
     const comments = ignores ? ignoreComments(file) : [];
     const used = new Set<string>();
-    const outcome = fixpoint(file, source, ctx, options, (next) => (file = next), used, options.prefilter === false ? options.codemods : admitted);
+    const outcome = fixpoint(file, source, ctx, options, (next) => (file = next), used, firstPass, partial);
     return comments.length ? withUnusedIgnores(outcome, comments, used, options.codemods) : outcome;
   } catch (err) {
     const reason = err instanceof CodemodCrash || err instanceof OverlapError ? err.message : `internal error: ${(err as Error).message}`;
@@ -220,6 +266,8 @@ function fixpoint(
   used: Set<string>,
   /** The codemods to run on the first pass (the prefilters have judged the text already). */
   firstPass: readonly Codemod[],
+  /** Whether fixed texts may be parsed partly, as the first was (parseFor). */
+  partial: boolean,
 ): FileOutcome {
   let file = first;
   const applied: Change[] = [];
@@ -227,8 +275,8 @@ function fixpoint(
   let settled = false;
   /** The last pass: the text it started from and the changes it applied. */
   let last: { readonly text: string; readonly accepted: readonly Change[] } = { text: first.text, accepted: [] };
+  let codemods = firstPass;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const codemods = pass === 0 ? firstPass : options.prefilter === false ? options.codemods : admittedBy(options.codemods, file.text, file.relPath);
     const result = runCodemods(file, ctx, codemods, pass === 0 ? used : undefined);
     if (pass === 0 && (result.changes.length > 0 || result.notices.length > 0)) {
       // Checked only where a codemod found something: the query walks the whole tree.
@@ -252,8 +300,11 @@ function fixpoint(
     const { accepted, deferred } = selectCompatible(result.changes);
     const edits = accepted.flatMap((c) => c.edits);
     const text = applyEdits(file.text, edits);
-    const tree = options.freshReparse ? parsePython(text) : reparsePython(file.tree, file.text, edits, text);
-    const reparsed = new PythonFile(ctx.relPath, text, tree, source.eol);
+    // The next pass's codemods, for which the new text is parsed.
+    codemods = options.prefilter === false ? options.codemods : admittedBy(options.codemods, text, file.relPath);
+    // (A partial parse showing an error is redone whole: only a whole parse judges the fix.)
+    const parsed = options.freshReparse ? { tree: parsePython(text), hidden: [] } : parseFor(text, codemods, partial, { tree: file.tree, text: file.text, edits });
+    const reparsed = new PythonFile(ctx.relPath, text, parsed.tree, source.eol, parsed.hidden);
     replace(reparsed);
     file.tree.delete();
     file = reparsed;

@@ -171,18 +171,26 @@ function maySwallow(text: string, colon: number, alias: string | undefined): boo
   return line.assigns && !line.mentions;
 }
 
-/** Index of the first `except` that may be one the codemod acts on, or -1. */
-export function swallowingExceptAt(text: string): number {
-  if (!text.includes("except")) return -1;
+/** Indices of the `except` keywords that may be ones the codemod acts on (all of them, or only the first). */
+export function swallowingExcepts(text: string, firstOnly = false): number[] {
+  const found: number[] = [];
+  if (!text.includes("except")) return found;
   EXCEPT.lastIndex = 0;
   for (let m = EXCEPT.exec(text); m; m = EXCEPT.exec(text)) {
     if (!firstOnLine(text, m.index)) continue;
     const h = header(text, m.index + 6);
     if (!h) continue;
-    if (h === "unknown" || h.bare) return m.index;
-    if (h.blind && maySwallow(text, h.colon, h.alias)) return m.index;
+    if (h === "unknown" || h.bare || (h.blind && maySwallow(text, h.colon, h.alias))) {
+      found.push(m.index);
+      if (firstOnly) break;
+    }
   }
-  return -1;
+  return found;
+}
+
+/** Index of the first `except` that may be one the codemod acts on, or -1. */
+export function swallowingExceptAt(text: string): number {
+  return swallowingExcepts(text, true)[0] ?? -1;
 }
 
 export function mayHoldSwallowingExcept(text: string): boolean {

@@ -2,6 +2,7 @@
  * A decoded, parsed Python file plus the position and layout helpers every codemod needs.
  */
 import type { Node, Tree } from "web-tree-sitter";
+import type { HiddenDefinition } from "./outline.js";
 
 export interface Position {
   /** 1-based. */
@@ -21,6 +22,11 @@ export class PythonFile {
     readonly tree: Tree,
     /** The file's own line ending; inserted lines must use it. */
     readonly eol: string,
+    /**
+     * Definitions the parser left out (src/python/outline.ts): the tree has no nodes there, the
+     * text is whole. Empty when the whole file was parsed.
+     */
+    readonly hidden: readonly HiddenDefinition[] = [],
   ) {}
 
   get root(): Node {

@@ -74,6 +74,24 @@ export function findModuleLogger(file: PythonFile): ModuleLogger | undefined {
   return pick(created) ?? pick(imported);
 }
 
+/** The names a new logger may get, in the order they are tried. */
+const CANDIDATES = [...NEW_NAMES, ...[2, 3, 4, 5, 6, 7, 8, 9].map((i) => `logger_${i}`)];
+
+/**
+ * Where the text spells the names planNewLogger would look up (for Codemod.sites): each
+ * candidate in turn, up to the first the text never spells (isTaken stops there).
+ */
+export function loggerNameSites(text: string): number[] {
+  const sites: number[] = [];
+  for (const name of CANDIDATES) {
+    const re = new RegExp(`\\b${name}\\b`, "g");
+    const before = sites.length;
+    for (let m = re.exec(text); m; m = re.exec(text)) sites.push(m.index);
+    if (sites.length === before) break;
+  }
+  return sites;
+}
+
 /**
  * May a new module-level `name` be introduced? Not if any identifier of the file spells it,
  * except attribute names (`self.logger`), keyword names (`f(logger=...)`) and receivers of
@@ -154,7 +172,10 @@ function blankLinesNeededAfter(file: PythonFile, at: number): number {
   }
   if (line > file.lineCount) return 0;
   const next = file.root.namedChildren.find((n) => !!n && n.type !== "comment" && n.endIndex > at);
-  const wanted = next && /^(function_definition|class_definition|decorated_definition)$/.test(next.type) ? 2 : 1;
+  // A definition the parser left out (always a def or class) may come first.
+  const hidden = file.hidden.find((h) => h.scope === 0 && h.end > at);
+  const definitionNext = hidden && (!next || hidden.start < next.startIndex) ? true : !!next && /^(function_definition|class_definition|decorated_definition)$/.test(next.type);
+  const wanted = definitionNext ? 2 : 1;
   return Math.max(0, wanted - blanks);
 }
 
@@ -164,7 +185,7 @@ function blankLinesNeededAfter(file: PythonFile, at: number): number {
  * Returns a reason instead when it cannot be placed.
  */
 export function planNewLogger(file: PythonFile, before?: number): NewLogger | { reason: string } {
-  const name = [...NEW_NAMES, ...[2, 3, 4, 5, 6, 7, 8, 9].map((i) => `logger_${i}`)].find((n) => !isTaken(file, n));
+  const name = CANDIDATES.find((n) => !isTaken(file, n));
   if (!name) return { reason: "no free name for a module logger" };
   const factory = loggingFactory(file);
   if (factory && "taken" in factory) return { reason: "the name `logging` is bound to something else in this module" };

@@ -25,10 +25,18 @@ function ready(): { language: Language; parser: Parser } {
   return { language, parser };
 }
 
-/** Parse `text`. The caller owns the tree and must `delete()` it. */
-export function parsePython(text: string): Tree {
+/** A part of the text to parse (tree-sitter's included range; UTF-16 indices, rows count "\n"). */
+export interface TextRange {
+  readonly startIndex: number;
+  readonly endIndex: number;
+  readonly startPosition: { readonly row: number; readonly column: number };
+  readonly endPosition: { readonly row: number; readonly column: number };
+}
+
+/** Parse `text` (only `ranges` of it, when given). The caller owns the tree and must `delete()` it. */
+export function parsePython(text: string, ranges?: readonly TextRange[]): Tree {
   const { parser: p } = ready();
-  const tree = p.parse(text);
+  const tree = ranges ? p.parse(text, null, { includedRanges: ranges as TextRange[] as never }) : p.parse(text);
   if (!tree) throw new Error("tree-sitter returned no tree");
   return tree;
 }
@@ -65,7 +73,7 @@ function pointAfter(start: { row: number; column: number }, inserted: string): {
  * parts of `old` (tree-sitter's incremental parsing gives the tree a fresh parse would). `old`
  * is edited in place: it no longer matches `oldText`, and the caller still owns (and deletes) it.
  */
-export function reparsePython(old: Tree, oldText: string, edits: readonly TextEdit[], newText: string): Tree {
+export function reparsePython(old: Tree, oldText: string, edits: readonly TextEdit[], newText: string, ranges?: readonly TextRange[]): Tree {
   const { parser: p } = ready();
   const newlines: number[] = [];
   for (let i = oldText.indexOf("\n"); i >= 0; i = oldText.indexOf("\n", i + 1)) newlines.push(i);
@@ -81,7 +89,7 @@ export function reparsePython(old: Tree, oldText: string, edits: readonly TextEd
       newEndPosition: pointAfter(startPosition, e.text),
     }));
   }
-  const tree = p.parse(newText, old);
+  const tree = ranges ? p.parse(newText, old, { includedRanges: ranges as TextRange[] as never }) : p.parse(newText, old);
   if (!tree) throw new Error("tree-sitter returned no tree");
   return tree;
 }

@@ -28,6 +28,11 @@ export function lineEnd(text: string, i: number): number {
  * Python's tokenizer (raw strings included).
  */
 export function stringEnd(text: string, i: number): number {
+  return scanString(text, i).end;
+}
+
+/** Where the string literal opened at `i` ends, and whether its closing quote is there (unterminated, it ends at its line's end or the text's). */
+export function scanString(text: string, i: number): { end: number; closed: boolean } {
   const q = text.charCodeAt(i);
   const n = text.length;
   if (text.charCodeAt(i + 1) === q && text.charCodeAt(i + 2) === q) {
@@ -35,20 +40,20 @@ export function stringEnd(text: string, i: number): number {
     while (j < n) {
       const c = text.charCodeAt(j);
       if (c === BACKSLASH) j += 2;
-      else if (c === q && text.charCodeAt(j + 1) === q && text.charCodeAt(j + 2) === q) return j + 3;
+      else if (c === q && text.charCodeAt(j + 1) === q && text.charCodeAt(j + 2) === q) return { end: j + 3, closed: true };
       else j++;
     }
-    return n;
+    return { end: n, closed: false };
   }
   let j = i + 1;
   while (j < n) {
     const c = text.charCodeAt(j);
     if (c === BACKSLASH) j += 2;
-    else if (c === q) return j + 1;
-    else if (c === NL || c === CR) return j;
+    else if (c === q) return { end: j + 1, closed: true };
+    else if (c === NL || c === CR) return { end: j, closed: false };
     else j++;
   }
-  return n;
+  return { end: n, closed: false };
 }
 
 /** Index of the first character at or after `i` that is not whitespace, a line break, a comment or a line continuation. */
@@ -62,6 +67,28 @@ export function skipTrivia(text: string, i: number): number {
     else return i;
   }
   return n;
+}
+
+/**
+ * The quote most of the text's one-line string literals open with (`"` on a tie), read
+ * lexically: comments and the insides of strings (f-strings included) are skipped.
+ */
+export function usualQuote(text: string): "'" | '"' {
+  let single = 0, double = 0;
+  const n = text.length;
+  for (let i = 0; i < n; ) {
+    const c = text.charCodeAt(i);
+    if (c === HASH) i = lineEnd(text, i);
+    else if (c === BACKSLASH) i += 2;
+    else if (c === 0x22 || c === 0x27) {
+      if (text.charCodeAt(i + 1) !== c || text.charCodeAt(i + 2) !== c) {
+        if (c === 0x27) single++;
+        else double++;
+      }
+      i = Math.max(i + 1, stringEnd(text, i));
+    } else i++;
+  }
+  return single > double ? "'" : '"';
 }
 
 export const isQuote = (c: number): boolean => c === 0x22 || c === 0x27;

@@ -15,6 +15,21 @@ const SCOPES = new Set(["module", "function_definition", "class_definition"]);
 /** Per tree, scope node id → names (tree-sitter hands out a fresh Node object on every access). */
 const cache = new WeakMap<Tree, Map<number, Set<string>>>();
 
+/** Per partially parsed tree, the names its left-out definitions bind, by scope (0: the module, else the `class` keyword's index). */
+const hiddenNames = new WeakMap<Tree, Map<number, string[]>>();
+
+/** Tell scopeBindings what the definitions left out of `tree`'s parse bind (src/python/outline.ts). */
+export function declareHidden(tree: Tree, hidden: readonly { readonly name: string; readonly scope: number }[]): void {
+  if (hidden.length === 0) return;
+  const byScope = new Map<number, string[]>();
+  for (const h of hidden) {
+    const names = byScope.get(h.scope) ?? [];
+    names.push(h.name);
+    byScope.set(h.scope, names);
+  }
+  hiddenNames.set(tree, byScope);
+}
+
 function targets(node: Node | null, out: Set<string>): void {
   if (!node) return;
   switch (node.type) {
@@ -98,6 +113,9 @@ export function scopeBindings(scope: Node): Set<string> {
       const child = node.namedChild(i);
       if (child) stack.push(child);
     }
+  }
+  if (scope.type !== "function_definition") {
+    for (const name of hiddenNames.get(scope.tree)?.get(scope.type === "module" ? 0 : scope.startIndex) ?? []) names.add(name);
   }
   for (const g of globals) names.delete(g);
   perTree.set(scope.id, names);
