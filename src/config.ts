@@ -321,6 +321,23 @@ export function anchorGlob(glob: string, dir: string): string {
   return anchored || g.includes("/") ? `${base}/${g}` : `${base}/**/${g}`;
 }
 
+/**
+ * Globs anchored by anchorGlob, for a copy of the tree at `fromTop` placed at `toTop` (a fix
+ * branch's worktree): a glob anchored inside `fromTop` moves with it; one anchored above it
+ * that matches a name anywhere below (`<dir>/**\/x`) matches anywhere below `toTop`; any other
+ * cannot match inside the copy and is kept as it is, like relative (command-line) globs.
+ */
+export function moveAnchors(globs: readonly string[], fromTop: string, toTop: string): string[] {
+  const from = escapeGlob(toPosix(fromTop)).replace(/\/$/, "");
+  const to = escapeGlob(toPosix(toTop)).replace(/\/$/, "");
+  return globs.map((g) => {
+    if (g.startsWith(`${from}/`)) return `${to}/${g.slice(from.length + 1)}`;
+    const anywhere = g.indexOf("/**/");
+    if (anywhere > 0 && from.startsWith(`${g.slice(0, anywhere)}/`)) return `${to}/**/${g.slice(anywhere + 4)}`;
+    return g;
+  });
+}
+
 function realDir(file: string): string {
   const dir = path.dirname(file);
   try {

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Command, Option, UsageError } from "clipanion";
-import { codemods as registry } from "../../codemods/index.js";
+import { ConfigError, ConfigFinder, resolveSettings, type CliFlags, type Settings } from "../config.js";
 import { branchExitCode, runBranches } from "../git/branch.js";
 import { DEFAULT_BRANCH } from "../git/refs.js";
 import { renderBranchJson, renderBranchText } from "../git/report.js";
@@ -32,6 +32,8 @@ export class BranchCommand extends Command {
     details: `
       Builds the fixes in a temporary \`git worktree\` (detached at \`--base\`: the current HEAD, or with \`--push\` the remote's default branch after a fetch), makes one commit per codemod that changed something, in registry order, and then creates or updates the branch. Your HEAD, branch, index and working files are never touched, also when the run fails or is interrupted.
 
+      Settings come from \`[tool.pyremedy]\` in the nearest pyproject.toml above each repository path, as for \`fix\`: \`branch\` and \`base\` are the defaults of \`--branch\` and \`--base\`, and select, ignore, exclude, include-tests and the codemod options apply to the fixes. Command-line flags win. An invalid configuration fails its repository only.
+
       \`.env\` files are never committed. When the rebuilt branch has the same tree as the existing one, nothing is committed or pushed. A branch that carries someone else's commits is skipped, never overwritten; pushes use \`--force-with-lease\`.
 
       \`--pr\` (implies \`--push\`) opens or updates a pull request with \`gh\` when it is installed and logged in, else through the GitHub REST API with GH_TOKEN or GITHUB_TOKEN (\`--api-url\` or GITHUB_API_URL for GitHub Enterprise).
@@ -47,8 +49,8 @@ export class BranchCommand extends Command {
 
   targets = Option.Rest({ name: "repo" });
   repos = Option.String("--repos", { description: "A file listing repositories, one per line (# comments)" });
-  branch = Option.String("--branch", DEFAULT_BRANCH, { description: `Branch name (default ${DEFAULT_BRANCH})` });
-  base = Option.String("--base", { description: "Commit to build on (default: HEAD, or <remote>/<default branch> with --push)" });
+  branch = Option.String("--branch", { description: `Branch name (default: [tool.pyremedy] branch, else ${DEFAULT_BRANCH})` });
+  base = Option.String("--base", { description: "Commit to build on (default: [tool.pyremedy] base, else HEAD, or <remote>/<default branch> with --push)" });
   push = Option.Boolean("--push", false, { description: "Push the branch to the remote (with --force-with-lease)" });
   remote = Option.String("--remote", "origin", { description: "Remote to fetch from and push to (default origin)" });
   pr = Option.Boolean("--pr", false, { description: "Open or update a pull request (implies --push)" });
@@ -64,11 +66,26 @@ export class BranchCommand extends Command {
     const repos = [...this.targets, ...(this.repos ? readRepoList(this.repos) : [])];
     const chosen = selectCodemods(this.select, this.ignore);
     if (chosen.length === 0) throw new UsageError("no codemod selected");
+    const targets = repos.length ? repos : ["."];
+    // Each repository's [tool.pyremedy], merged with the flags; read before any git work.
+    const flags: CliFlags = { select: this.select, ignore: this.ignore };
+    const finder = new ConfigFinder();
+    const settings = new Map<string, Settings | { configError: string }>();
+    for (const repo of targets) {
+      try {
+        settings.set(repo, resolveSettings(finder.configFor(repo), flags));
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        settings.set(repo, { configError: err.message });
+      }
+    }
     const report = await runBranches({
-      repos: repos.length ? repos : ["."],
+      repos: targets,
       codemods: chosen,
-      allCodemods: chosen.length === registry.length,
-      branch: this.branch,
+      // Without --select/--ignore, the reproduce command needs none: the configuration selects again.
+      allCodemods: this.select === undefined && this.ignore === undefined,
+      settingsFor: (repo) => settings.get(repo),
+      ...(this.branch !== undefined ? { branch: this.branch } : {}),
       ...(this.base !== undefined ? { base: this.base } : {}),
       push: this.push,
       remote: this.remote,

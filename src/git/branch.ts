@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Codemod } from "../codemod.js";
+import { moveAnchors, type Settings } from "../config.js";
 import { runFix } from "../engine/run.js";
 import type { RunReport } from "../engine/report.js";
 import { VERSION } from "../version.js";
@@ -62,12 +63,19 @@ export interface StageInfo {
 
 export interface BranchOptions {
   readonly repos: readonly string[];
-  /** In registry order; one commit each (when it changed something). */
+  /** In registry order; one commit each (when it changed something). A repository's settings replace them. */
   readonly codemods: readonly Codemod[];
-  /** True when `codemods` is the whole registry (the PR's reproduce command then needs no --select). */
+  /** True when the selection needs no --select to reproduce (every codemod, or the configuration's choice). */
   readonly allCodemods?: boolean;
+  /** Branch name and base given on the command line: they win over a repository's settings. */
   readonly branch?: string;
   readonly base?: string;
+  /**
+   * A repository's settings (its `[tool.pyremedy]` merged with the command line): the codemods,
+   * the default branch name and base, and the fix run's exclude globs, include-tests and codemod
+   * options. A ConfigError fails that repository only.
+   */
+  readonly settingsFor?: (repo: string) => Settings | { readonly configError: string } | undefined;
   readonly push?: boolean;
   readonly remote?: string;
   readonly pr?: boolean;
@@ -143,10 +151,15 @@ interface Plan {
   readonly prBase?: string;
 }
 
-async function planLocal(top: string, ref: string, options: BranchOptions): Promise<Plan> {
+/** How the base was asked for, for messages: `--base 'x'` or `base 'x' (pyproject.toml)`. */
+function baseLabel(options: RepoBranchOptions): string {
+  return options.baseFrom ? `base '${options.base}' (${options.baseFrom})` : `--base '${options.base}'`;
+}
+
+async function planLocal(top: string, ref: string, options: RepoBranchOptions): Promise<Plan> {
   const base = await resolveCommit(top, options.base ?? "HEAD");
   if (!base) {
-    if (options.base !== undefined) throw new BranchFailure("bad-ref", `--base '${options.base}' does not name a commit`);
+    if (options.base !== undefined) throw new BranchFailure("bad-ref", `${baseLabel(options)} does not name a commit`);
     throw new BranchFailure("no-commits", "the repository has no commits yet");
   }
   const holder = await checkedOutIn(top, ref);
@@ -157,7 +170,7 @@ async function planLocal(top: string, ref: string, options: BranchOptions): Prom
   return { base, ...(existing ? { existing } : {}) };
 }
 
-async function planPush(top: string, ref: string, remote: string, options: BranchOptions): Promise<Plan> {
+async function planPush(top: string, ref: string, remote: string, options: RepoBranchOptions): Promise<Plan> {
   await requireRemote(top, remote);
   const baseAsBranch = options.base?.startsWith(`${remote}/`) ? options.base.slice(remote.length + 1) : options.base;
   const asked = [ref, ...(baseAsBranch && !baseAsBranch.startsWith("-") ? [`refs/heads/${baseAsBranch}`] : [])];
@@ -171,7 +184,7 @@ async function planPush(top: string, ref: string, remote: string, options: Branc
   let base: string | undefined;
   if (options.base !== undefined) {
     base = await resolveCommit(top, options.base);
-    if (!base) throw new BranchFailure("bad-ref", `--base '${options.base}' does not name a commit`);
+    if (!base) throw new BranchFailure("bad-ref", `${baseLabel(options)} does not name a commit`);
   } else {
     if (!defaultBranch) throw new BranchFailure("bad-ref", `remote '${remote}' does not say which branch is its default: pass --base`);
     base = await resolveCommit(top, `refs/remotes/${remote}/${defaultBranch}`);
@@ -187,7 +200,7 @@ interface Built {
   readonly leftovers: Leftovers;
 }
 
-async function build(given: string, target: Target, base: string, options: BranchOptions): Promise<Built> {
+async function build(given: string, target: Target, base: string, options: RepoBranchOptions): Promise<Built> {
   const stage = options.onStage ?? (() => undefined);
   return withWorktree(target.top, base, async (wt) => {
     await stage("worktree", { repo: given, dir: wt.dir });
@@ -197,7 +210,7 @@ async function build(given: string, target: Target, base: string, options: Branc
     for (const codemod of options.codemods) {
       let report: RunReport;
       try {
-        report = await runFix({ paths: [path.join(wt.dir, target.prefix)], codemods: [codemod], write: true });
+        report = await runFix({ paths: [path.join(wt.dir, target.prefix)], codemods: [codemod], write: true, ...worktreeSettings(options.settings, target.top, wt.dir) });
       } catch (err) {
         throw new BranchFailure("fix-failed", `${codemod.id}: ${(err as Error).message}`);
       }
@@ -227,7 +240,7 @@ function counts(commits: readonly CommitRecord[]): Record<string, number> {
   return Object.fromEntries(commits.map((c) => [c.codemod, c.changes]));
 }
 
-async function openPullRequest(top: string, remote: string, branch: string, plan: Plan, built: Built, options: BranchOptions): Promise<PrOutcome> {
+async function openPullRequest(top: string, remote: string, branch: string, plan: Plan, built: Built, options: RepoBranchOptions): Promise<PrOutcome> {
   const url = await remoteUrl(top, remote);
   const slug = url ? parseRemoteUrl(url) : undefined;
   if (!slug) return { status: "skipped", reason: `remote '${remote}' does not point at a GitHub repository` };
@@ -258,12 +271,45 @@ async function openPullRequest(top: string, remote: string, branch: string, plan
   }
 }
 
-async function branchRepo(given: string, options: BranchOptions): Promise<RepoOutcome> {
-  const name = options.branch ?? DEFAULT_BRANCH;
-  const push = !!(options.push || options.pr);
-  const remote = options.remote ?? "origin";
+/** The options of one repository: its settings applied (command-line branch and base win). */
+interface RepoBranchOptions extends BranchOptions {
+  readonly settings?: Settings;
+  /** The configuration file the base came from, when it did. */
+  readonly baseFrom?: string;
+}
+
+function forRepo(given: string, options: BranchOptions): RepoBranchOptions | { readonly configError: string } {
+  const settings = options.settingsFor?.(given);
+  if (!settings) return options;
+  if ("configError" in settings) return settings;
+  const baseFrom = options.base === undefined && settings.base !== undefined ? settings.configFile : undefined;
+  return {
+    ...options,
+    settings,
+    codemods: settings.codemods,
+    ...(options.branch ?? settings.branch ? { branch: options.branch ?? settings.branch } : {}),
+    ...(options.base ?? settings.base ? { base: options.base ?? settings.base } : {}),
+    ...(baseFrom ? { baseFrom } : {}),
+  };
+}
+
+/**
+ * The fix run's settings in the worktree: the repository's exclude globs (anchored in the
+ * user's checkout) moved into the worktree, include-tests and the codemod options.
+ */
+function worktreeSettings(settings: Settings | undefined, top: string, dir: string): { exclude?: readonly string[]; includeTests?: boolean; codemodOptions?: Record<string, unknown> } {
+  if (!settings) return {};
+  return { exclude: moveAnchors(settings.exclude, top, dir), includeTests: settings.includeTests, codemodOptions: settings.codemodOptions };
+}
+
+async function branchRepo(given: string, all: BranchOptions): Promise<RepoOutcome> {
+  const options = forRepo(given, all);
+  const name = ("configError" in options ? all.branch : options.branch) ?? DEFAULT_BRANCH;
+  const push = !!(all.push || all.pr);
+  const remote = all.remote ?? "origin";
   const where = push ? remote : "local";
   const outcome = { repo: given, branch: name, where, commits: [] as CommitRecord[], byCodemod: {}, pushed: false, leftovers: NO_LEFTOVERS };
+  if ("configError" in options) return { ...outcome, status: "failed", kind: "bad-config", reason: options.configError };
   let plan: Plan | undefined;
   try {
     const target = await locate(given);

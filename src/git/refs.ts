@@ -8,6 +8,7 @@ import { git, GitError } from "./git.js";
 /** Why a repository got no branch; `kind` is stable (JSON report), `message` is for people. */
 export type FailureKind =
   | "not-a-repo"
+  | "bad-config"
   | "no-commits"
   | "bad-ref"
   | "no-remote"
