@@ -44,17 +44,31 @@ const PREFILTER = new RegExp(
     String.raw`cert_reqs|check_hostname|verify_mode|_create_(?:unverified|default_https)_context|disable_warnings|PYTHONHTTPSVERIFY|CURL_CA_BUNDLE`,
 );
 
+/**
+ * Where the query can match (Codemod.sites): a keyword or an attribute it names, followed by `=`;
+ * a function it names; an environment variable's name, plain or written with escapes.
+ */
+const SITES = new RegExp(
+  String.raw`\b(?:verify|ssl|verify_ssl|cert_reqs|check_hostname|verify_mode|_create_default_https_context)${WS}=(?!=)|` +
+    String.raw`_create_unverified_context|disable_warnings|PYTHONHTTPSVERIFY|CURL_CA_BUNDLE`,
+  "g",
+);
+
 /** A subscript key written with escapes: `os.environ["PYTHONHTTPS\x56ERIFY"]`. */
 const ESCAPED_KEY = /\[\s*[rRuU]?(["'])((?:[^"'\\\r\n]|\\[^\r\n])*\\(?:[^"'\\\r\n]|\\[^\r\n])*)\1/g;
 
-function escapedEnvironmentKey(text: string): boolean {
-  if (!text.includes("\\")) return false;
+/** Where `os.environ["PYTHONHTTPS\x56ERIFY"]`-like keys are (all of them, or only the first). */
+function escapedEnvironmentKeys(text: string, firstOnly = false): number[] {
+  const found: number[] = [];
+  if (!text.includes("\\")) return found;
   ESCAPED_KEY.lastIndex = 0;
   for (let m = ESCAPED_KEY.exec(text); m; m = ESCAPED_KEY.exec(text)) {
     const key = /^[rR]/.test(m[0].slice(1).trim()) ? m[2]! : unescape(m[2]!);
-    if (key === "PYTHONHTTPSVERIFY" || key === "CURL_CA_BUNDLE") return true;
+    if (key !== "PYTHONHTTPSVERIFY" && key !== "CURL_CA_BUNDLE") continue;
+    found.push(m.index);
+    if (firstOnly) break;
   }
-  return false;
+  return found;
 }
 
 /** Calls whose `verify=` is TLS verification: requests and httpx (functions, sessions, clients). */
@@ -263,7 +277,11 @@ export const verifySsl: Codemod = {
     { title: "ruff S501 request-with-no-cert-validation", url: "https://docs.astral.sh/ruff/rules/request-with-no-cert-validation/" },
   ],
   mayApply(text) {
-    return PREFILTER.test(text) || escapedEnvironmentKey(text);
+    return PREFILTER.test(text) || escapedEnvironmentKeys(text, true).length > 0;
+  },
+  sites(text) {
+    const sites = [...text.matchAll(SITES)].map((m) => m.index);
+    return [...sites, ...escapedEnvironmentKeys(text)];
   },
   produce(file, ctx) {
     const out = new Collector(file);
