@@ -382,21 +382,53 @@ export function resolveSettings(config: ProjectConfig | undefined, flags: CliFla
   };
 }
 
+/** A path whose configuration cannot be used (unreadable, not TOML, an unknown key, a bad value). */
+export interface ConfigFailure {
+  readonly path: string;
+  readonly error: ConfigError;
+}
+
+export interface RunPlan {
+  readonly groups: RunGroup[];
+  /** In command-line order. */
+  readonly failed: ConfigFailure[];
+}
+
 /**
- * The runs a command makes: the paths grouped by the configuration that applies to them (in
- * the order each configuration is first needed), each with its effective settings.
+ * The runs of a batch: like planRuns, but a path whose configuration is invalid is set aside
+ * with its error instead of stopping the others (the run reports it as a failed repository).
+ * A wrong command-line flag still throws: it concerns every path.
  */
-export function planRuns(paths: readonly string[], flags: CliFlags, codemods: readonly Codemod[] = registry): RunGroup[] {
+export function planBatch(paths: readonly string[], flags: CliFlags, codemods: readonly Codemod[] = registry): RunPlan {
   const finder = new ConfigFinder(codemods);
   const groups = new Map<string, { paths: string[]; config: ProjectConfig | undefined }>();
+  const failed: ConfigFailure[] = [];
   for (const given of paths) {
-    const config = finder.configFor(given);
+    let config: ProjectConfig | undefined;
+    try {
+      config = finder.configFor(given);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      failed.push({ path: given, error: err });
+      continue;
+    }
     const key = config?.file ?? "";
     const group = groups.get(key) ?? { paths: [], config };
     group.paths.push(given);
     groups.set(key, group);
   }
-  return [...groups.values()].map((g) => ({ paths: g.paths, settings: resolveSettings(g.config, flags, codemods) }));
+  return { groups: [...groups.values()].map((g) => ({ paths: g.paths, settings: resolveSettings(g.config, flags, codemods) })), failed };
+}
+
+/**
+ * The runs a command makes: the paths grouped by the configuration that applies to them (in
+ * the order each configuration is first needed), each with its effective settings. Throws the
+ * first path's ConfigError, if any.
+ */
+export function planRuns(paths: readonly string[], flags: CliFlags, codemods: readonly Codemod[] = registry): RunGroup[] {
+  const { groups, failed } = planBatch(paths, flags, codemods);
+  if (failed.length) throw failed[0]!.error;
+  return groups;
 }
 
 /** `--show-config`: the effective configuration as JSON (an array when paths use different files). */

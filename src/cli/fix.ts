@@ -12,7 +12,8 @@ import { renderPatch } from "../reports/patch.js";
 import { renderSarif } from "../reports/sarif.js";
 import { renderSummary, renderText } from "../reports/text.js";
 import { codemods as registry } from "../../codemods/index.js";
-import { planRuns, renderSettings } from "../config.js";
+import { planBatch, renderSettings, type RunPlan } from "../config.js";
+import { visibleText } from "../visible.js";
 import { verificationSummary, verifyImports, withVerification } from "../engine/verify.js";
 
 const FORMATS = ["text", "json", "sarif", "patch", "html"] as const;
@@ -26,6 +27,12 @@ function render(format: Format, report: RunReport, codemods: readonly Codemod[],
     case "html": return renderHtml(report);
     case "text": return renderText(report, { color });
   }
+}
+
+/** The configuration errors of a plan, each once, as one usage error (controls escaped: it goes to a terminal). */
+function configUsageError(plan: RunPlan): UsageError {
+  const messages = [...new Set(plan.failed.map((f) => f.error.message))];
+  return new UsageError(messages.map((m) => visibleText(m)).join("\n"));
 }
 
 export class FixCommand extends Command {
@@ -88,8 +95,12 @@ export class FixCommand extends Command {
       if (err instanceof BatchError) throw new UsageError(err.message);
       throw err;
     }
-    // One run per configuration (usually one): each path gets its nearest [tool.pyremedy].
-    const groups = planRuns(paths, { select: this.select, ignore: this.ignore, exclude: this.exclude, includeTests: this.includeTests });
+    // One run per configuration (usually one): each path gets its nearest [tool.pyremedy]. An
+    // invalid one fails its own paths (reported as failed repositories) while others can run;
+    // when none can (one repository, or all broken), or for --show-config, it is a usage error.
+    const plan = planBatch(paths, { select: this.select, ignore: this.ignore, exclude: this.exclude, includeTests: this.includeTests });
+    if (plan.failed.length && (plan.groups.length === 0 || this.showConfig)) throw configUsageError(plan);
+    const groups = plan.groups;
     if (this.showConfig) {
       this.context.stdout.write(renderSettings(groups));
       return 0;
@@ -103,6 +114,7 @@ export class FixCommand extends Command {
       paths,
       codemods,
       settingsOf: (p) => settingsOf.get(p),
+      refused: new Map(plan.failed.map((f) => [f.path, f.error.message])),
       write: this.write,
       maxBytes,
       jobs,

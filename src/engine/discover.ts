@@ -2,6 +2,12 @@
  * Which files to process: the paths named on the command line, walked for `*.py`, honouring
  * .gitignore files (nested ones too), the usual environment/build directories and --exclude
  * globs. Symlinks are followed only while they stay inside the root.
+ *
+ * A path named on the command line that is itself a symlink: a link to a file is skipped with a
+ * reason, like one met while walking (it is never read nor written through; the real file is
+ * fixed when it is named or walked under its own name); a link to a directory is the root the
+ * user chose: its target is walked (reported under the name given), with the rules above
+ * applying inside it.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -51,6 +57,18 @@ function realpathOr(p: string): string {
   } catch {
     return p;
   }
+}
+
+/** Why a symlink named on the command line (to a file, or broken) is skipped: the walk's reasons. */
+function namedLinkReason(abs: string, root: string): string {
+  let real: string;
+  try {
+    real = fs.realpathSync(abs);
+  } catch {
+    return "broken symlink";
+  }
+  const realRoot = realpathOr(root);
+  return isInside(realRoot, real) ? `symlink to ${toPosix(path.relative(realRoot, real))}` : "symlink points outside the root";
 }
 
 /** The nearest ancestor holding `.git`, else the directory itself. */
@@ -111,10 +129,22 @@ export function discover(paths: readonly string[], options: DiscoverOptions = {}
   for (const given of paths) {
     const abs = path.resolve(given);
     let stat: fs.Stats;
+    let link = false;
     try {
+      link = fs.lstatSync(abs).isSymbolicLink();
       stat = fs.statSync(abs);
     } catch (err) {
-      problems.push({ repo: given, relPath: "", status: "failed", reason: `cannot read ${given}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      if (!link) {
+        problems.push({ repo: given, relPath: "", status: "failed", reason: `cannot read ${given}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+        continue;
+      }
+      stat = fs.lstatSync(abs); // a broken link: skipped below, like one met while walking
+    }
+    if (link && !stat.isDirectory()) {
+      const root = projectRootOf(path.dirname(abs));
+      const repo = toPosix(path.relative(process.cwd(), root)) || ".";
+      const relPath = toPosix(path.relative(root, abs));
+      problems.push({ repo, relPath, status: "skipped", reason: namedLinkReason(abs, root) });
       continue;
     }
     if (stat.isFile()) {

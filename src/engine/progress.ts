@@ -4,6 +4,7 @@
  * CI logs, and never with --quiet, so it can never end up inside a JSON, SARIF or patch report.
  */
 import cliProgress from "cli-progress";
+import { displayPath } from "../visible.js";
 
 export interface Progress {
   start(total: number): void;
@@ -46,7 +47,8 @@ export function progressBar(stream: ProgressStream): Progress {
       running = true;
     },
     advance(repo) {
-      if (running) bar.increment(1, { repo: shorten(repo, repoWidth) });
+      // A repository path comes from the command line or a --repos file: shown quoted if it holds controls.
+      if (running) bar.increment(1, { repo: shorten(displayPath(repo), repoWidth) });
     },
     stop() {
       if (!running) return;

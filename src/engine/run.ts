@@ -43,6 +43,11 @@ export interface RunOptions extends RepoSettings {
    * for the summary.
    */
   readonly settingsOf?: (path: string) => RepoSettings | undefined;
+  /**
+   * Paths not to run, each with the reason (an invalid configuration): each is reported as a
+   * failed repository (`path: ""`), like a missing one, and the other paths run.
+   */
+  readonly refused?: ReadonlyMap<string, string>;
   readonly write?: boolean;
   readonly maxBytes?: number;
   /** Worker threads; 1 processes every file in this thread. Default: available cores. */
@@ -82,17 +87,27 @@ const entryPath = (e: Entry): string => (e.kind === "target" ? e.target.relPath 
  * Discover each path on its own and group the results by repository (a file named on the
  * command line belongs to its project root's group). A file reached twice is processed once.
  */
-function groupRepos(paths: readonly string[], settingsOf: (path: string) => { index: number; exclude?: readonly string[] }): RepoGroup[] {
+function groupRepos(
+  paths: readonly string[],
+  settingsOf: (path: string) => { index: number; exclude?: readonly string[] },
+  refused: ReadonlyMap<string, string> = new Map(),
+): RepoGroup[] {
   const groups = new Map<string, RepoGroup>();
   const seen = new Set<string>();
   for (const given of paths) {
-    const settings = settingsOf(given);
-    const { targets, problems } = discover([given], { exclude: settings.exclude });
-    const entries: Entry[] = [
-      ...problems.map((problem): Entry => ({ kind: "problem", problem })),
-      ...targets.filter((t) => !seen.has(t.absPath)).map((target): Entry => ({ kind: "target", target, settings: settings.index })),
-    ];
-    for (const t of targets) seen.add(t.absPath);
+    const reason = refused.get(given);
+    let entries: Entry[];
+    if (reason !== undefined) {
+      entries = [{ kind: "problem", problem: { repo: given, relPath: "", status: "failed", reason } }];
+    } else {
+      const settings = settingsOf(given);
+      const { targets, problems } = discover([given], { exclude: settings.exclude });
+      entries = [
+        ...problems.map((problem): Entry => ({ kind: "problem", problem })),
+        ...targets.filter((t) => !seen.has(t.absPath)).map((target): Entry => ({ kind: "target", target, settings: settings.index })),
+      ];
+      for (const t of targets) seen.add(t.absPath);
+    }
     const repo = entries.length ? (entries[0]!.kind === "target" ? entries[0]!.target.repo : entries[0]!.problem.repo) : given;
     let group = groups.get(repo);
     if (!group) groups.set(repo, (group = { repo, entries: [], remaining: 0 }));
@@ -147,7 +162,7 @@ export async function runFix(options: RunOptions): Promise<RunReport> {
     let index = indexOfSettings.get(own);
     if (index === undefined) indexOfSettings.set(own, (index = settings.push(own) - 1));
     return { index, exclude: own.exclude };
-  });
+  }, options.refused);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const progress = options.progress ?? noProgress;
 

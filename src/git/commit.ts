@@ -8,6 +8,7 @@ import type { ChangeReport, EnvReport, RunReport } from "../engine/report.js";
 import type { Notice } from "../codemod.js";
 import { git, GitError } from "./git.js";
 import { BranchFailure } from "./refs.js";
+import { displayPath } from "../visible.js";
 
 export const CODEMOD_TRAILER = "Pyremedy-Codemod";
 export const VERSION_TRAILER = "Pyremedy-Version";
@@ -48,28 +49,8 @@ export function isEnvFile(relPath: string): boolean {
   return base === ".env" || base.startsWith(".env.");
 }
 
-/**
- * A path as it may appear in a commit message or a report line: plain when it is printable,
- * else C-quoted like git does, so a name cannot forge lines (trailers, table rows) or hide
- * text with bidirectional controls.
- */
-export function displayPath(p: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (!/[\u0000-\u001f\u007f-\u009f"\\\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(p)) return p;
-  let out = '"';
-  for (const ch of p) {
-    const code = ch.codePointAt(0)!;
-    if (ch === '"' || ch === "\\") out += `\\${ch}`;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\t") out += "\\t";
-    else if (ch === "\r") out += "\\r";
-    else if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) out += `\\x${code.toString(16).padStart(2, "0")}`;
-    else if (code === 0x2028 || code === 0x2029 || code === 0x200e || code === 0x200f || (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069)) {
-      out += `\\u${code.toString(16).padStart(4, "0")}`;
-    } else out += ch;
-  }
-  return `${out}"`;
-}
+/** Paths in commit messages and report lines: printable, or C-quoted like git does (see visible.ts). */
+export { displayPath };
 
 /** Raw paths (bytes) with uncommitted changes in a worktree, tracked or untracked (not ignored). */
 export async function changedPaths(dir: string): Promise<Buffer[]> {

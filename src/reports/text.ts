@@ -1,8 +1,13 @@
 /**
  * The human report: a coloured unified diff per changed file, what each change does, what was
  * left alone and why, then per-codemod counts and totals.
+ *
+ * Everything that comes from the scanned code (names, source lines, messages quoting them) is
+ * made terminal-safe here (visible.ts): a control sequence in a file name or a line is shown
+ * escaped, never acted on; only the colours we add are real escape sequences.
  */
 import type { RunReport } from "../engine/report.js";
+import { displayPath, visibleDiff, visibleText } from "../visible.js";
 
 export interface Style {
   readonly color: boolean;
@@ -15,8 +20,8 @@ function paint(style: Style, code: keyof typeof CODES, s: string): string {
 }
 
 function colourDiff(diff: string, style: Style): string {
-  if (!style.color) return diff;
-  return diff
+  if (!style.color) return visibleDiff(diff);
+  return visibleDiff(diff)
     .split("\n")
     .map((line) => {
       if (line.startsWith("+++") || line.startsWith("---")) return paint(style, "bold", line);
@@ -39,20 +44,21 @@ const DOTENV_STATUS: Record<NonNullable<RunReport["env"][number]["dotenv"]>, str
 
 export function renderText(report: RunReport, style: Style): string {
   const out: string[] = [];
-  const where = (repo: string, path: string): string => (repo === "." || !repo ? path : `${repo.replace(/\/+$/, "")}/${path}`);
+  const where = (repo: string, path: string): string => displayPath(repo === "." || !repo ? path : `${repo.replace(/\/+$/, "")}/${path}`);
+  const text = (s: string): string => visibleText(s);
   for (const f of report.files) {
     if (f.status !== "changed" && !(f.status === "failed" && f.diff)) continue;
     if (f.diff) out.push(colourDiff(f.diff.replace(/\n$/, ""), style));
     for (const c of f.changes) {
       const safety = c.safety === "safe" ? paint(style, "green", "safe") : paint(style, "yellow", "review");
-      out.push(`${paint(style, "bold", `${where(f.repo, f.path)}:${c.line}:${c.column}`)} ${paint(style, "magenta", c.codemod)} [${safety}] ${c.description}`);
+      out.push(`${paint(style, "bold", `${where(f.repo, f.path)}:${c.line}:${c.column}`)} ${paint(style, "magenta", c.codemod)} [${safety}] ${text(c.description)}`);
     }
     out.push("");
   }
   const notices = report.files.flatMap((f) => f.notices.map((n) => ({ f, n })));
   if (notices.length) {
     out.push(paint(style, "bold", "Not changed (check by hand):"));
-    for (const { f, n } of notices) out.push(`  ${where(f.repo, f.path)}:${n.line}:${n.column} ${paint(style, "magenta", n.codemod)} ${n.message}`);
+    for (const { f, n } of notices) out.push(`  ${where(f.repo, f.path)}:${n.line}:${n.column} ${paint(style, "magenta", n.codemod)} ${text(n.message)}`);
     out.push("");
   }
   const unused = report.files.flatMap((f) => (f.unusedIgnores ?? []).map((u) => ({ f, u })));
@@ -60,27 +66,27 @@ export function renderText(report: RunReport, style: Style): string {
     out.push(paint(style, "bold", "Unused suppressions (they silenced nothing):"));
     for (const { f, u } of unused) {
       const why = u.unused.length === 0 ? "" : ` (${u.unused.map((id) => (u.unknown?.includes(id) ? `no codemod '${id}'` : id)).join(", ")})`;
-      out.push(`  ${where(f.repo, f.path)}:${u.line}:${u.column} ${u.marker}${why}`);
+      out.push(`  ${where(f.repo, f.path)}:${u.line}:${u.column} ${text(u.marker + why)}`);
     }
     out.push("");
   }
   const skipped = report.files.filter((f) => f.status === "skipped");
   if (skipped.length) {
     out.push(paint(style, "bold", "Skipped:"));
-    for (const f of skipped) out.push(`  ${where(f.repo, f.path)}: ${f.reason}`);
+    for (const f of skipped) out.push(`  ${where(f.repo, f.path)}: ${text(f.reason ?? "")}`);
     out.push("");
   }
   const failed = report.files.filter((f) => f.status === "failed");
   if (failed.length) {
     out.push(paint(style, "bold", paint(style, "red", "Failed:")));
-    for (const f of failed) out.push(`  ${where(f.repo, f.path)}: ${f.reason}`);
+    for (const f of failed) out.push(`  ${where(f.repo, f.path)}: ${text(f.reason ?? "")}`);
     out.push("");
   }
   if (report.env.length) {
     out.push(paint(style, "bold", `Environment variables to set (values are never printed${report.write ? "" : "; --write puts them in .env"}):`));
     for (const e of report.env) {
-      out.push(`  ${e.name}${e.provider ? ` (${e.provider})` : ""}: ${e.files.join(", ")}${e.dotenv ? ` [${DOTENV_STATUS[e.dotenv]}]` : ""}`);
-      if (e.message) out.push(`    ${paint(style, "yellow", e.message)}`);
+      out.push(`  ${text(e.name)}${e.provider ? ` (${text(e.provider)})` : ""}: ${e.files.map(displayPath).join(", ")}${e.dotenv ? ` [${DOTENV_STATUS[e.dotenv]}]` : ""}`);
+      if (e.message) out.push(`    ${paint(style, "yellow", text(e.message))}`);
       if (e.history) {
         const more = e.history.commits > 1 ? ` and ${e.history.commits - 1} more` : "";
         out.push(`    ${paint(style, "red", `in the git history (commit ${e.history.commit}${more}): rotate it, removing it from the code does not revoke it`)}`);
@@ -100,7 +106,7 @@ function repoTable(report: RunReport): string[] {
     const files = report.files.filter((f) => f.repo === repo);
     const count = (status: string): number => files.filter((f) => f.status === status).length;
     const changes = files.flatMap((f) => f.changes);
-    return [repo, count("changed"), count("skipped"), count("failed"), ...ids.map((id) => changes.filter((c) => c.codemod === id).length)].map(String);
+    return [displayPath(repo), count("changed"), count("skipped"), count("failed"), ...ids.map((id) => changes.filter((c) => c.codemod === id).length)].map(String);
   });
   const head = ["repo", "changed", "skipped", "failed", ...ids];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
