@@ -1,12 +1,13 @@
 /**
- * The repository side of secrets-to-env, run once per repository root after its files: with
+ * The repository side of secrets-to-env, run once per repository root after its files were
+ * processed and before any file that moves a value is written (run.ts holds those writes): with
  * --write, new values go to a git-ignored `.env` (created with mode 0600; an existing entry is
  * never overwritten or duplicated), their names (never values) to `.env.example`, and `.env`
- * into `.gitignore`. Every moved value is also looked up in the git history. A preview writes
- * nothing and reports the same facts. Writes are atomic (write.ts); a file that cannot be
- * written is reported and the run goes on.
+ * into `.gitignore` (before `.env` itself). Every moved value is also looked up in the git
+ * history. A preview writes nothing and reports the same facts. Writes are atomic and on disk
+ * (write.ts) when this returns; a file that cannot be written is reported and the run goes on.
+ * Only a value whose status is `added` or `present` may leave the code (inDotenv).
  */
-import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import ignore from "ignore";
@@ -15,7 +16,7 @@ import type { EnvReport, FileReport } from "./report.js";
 import { dotenvMap, formatDotenvLine, parseDotenv } from "../secrets/dotenv.js";
 import { projectRootOf } from "./discover.js";
 import { scanHistory, type HistoryScan } from "./secret-history.js";
-import { writeAtomic, WriteError } from "./write.js";
+import { createAtomic, syncDir, writeAtomic, WriteError } from "./write.js";
 
 /** A value one file moved to the environment. */
 export interface MovedSecret {
@@ -26,10 +27,16 @@ export interface MovedSecret {
 /**
  * What became of one variable: `added` (written to .env), `new` (a preview: --write would add
  * it), `present` (.env already holds this value), `conflict` (.env, or another file of this
- * run, holds a different value under the name: nothing written, set it by hand), `unwritable`
- * (no .env quoting keeps this value intact: set it by hand), `failed` (.env could not be written).
+ * run, holds a different value under the name), `unwritable` (no .env quoting keeps this value
+ * intact), `failed` (.env could not be written). With the last three, .env does not hold the
+ * value, so --write leaves the files that move it unchanged.
  */
 export type DotenvStatus = "added" | "new" | "present" | "conflict" | "unwritable" | "failed";
+
+/** Is the value on disk in `.env` (so the code may lose it) after --write? */
+export function inDotenv(status: DotenvStatus | undefined): boolean {
+  return status === "added" || status === "present";
+}
 
 export interface EnvVariableOutcome {
   readonly name: string;
@@ -96,31 +103,10 @@ function readRegular(abs: string): Buffer | undefined {
   return fs.readFileSync(abs);
 }
 
-/** Create `abs` with `mode` atomically: a complete temp file, hard-linked into place only if nothing is there yet. */
-function createAtomic(abs: string, content: string, mode: number): void {
-  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.pyremedy-${process.pid}-${crypto.randomBytes(4).toString("hex")}.tmp`);
-  try {
-    const fd = fs.openSync(tmp, "wx", mode);
-    try {
-      fs.writeFileSync(fd, content);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.chmodSync(tmp, mode);
-    fs.linkSync(tmp, abs);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new WriteError(`${path.basename(abs)} appeared during the run; not written`);
-    throw new WriteError(`write failed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  } finally {
-    try { fs.unlinkSync(tmp); } catch { /* never created */ }
-  }
-}
-
 /** Append `lines` to `abs` (created with `mode` when absent), keeping its line endings. */
 function appendLines(abs: string, before: Buffer | undefined, lines: readonly string[], mode: number): void {
   if (before === undefined) {
-    createAtomic(abs, lines.map((l) => `${l}\n`).join(""), mode);
+    createAtomic(abs, Buffer.from(lines.map((l) => `${l}\n`).join(""), "utf8"), mode);
     return;
   }
   const text = before.toString("utf8");
@@ -197,10 +183,10 @@ async function settle(root: string, moved: readonly MovedSecret[], options: EnvF
   const toAdd: Variable[] = [];
   for (const v of variables) {
     const held = existing.get(v.name);
-    if (v.clash) status.set(v.name, { dotenv: "conflict", message: `several files moved different values under ${v.name}; .env was not changed for it: give them distinct names and set them by hand` });
+    if (v.clash) status.set(v.name, { dotenv: "conflict", message: `several files moved different values under ${v.name}; .env cannot hold them all, so their literals stay in the code: give them distinct names` });
     else if (held === v.value) status.set(v.name, { dotenv: "present" });
-    else if (held !== undefined) status.set(v.name, { dotenv: "conflict", message: `.env already sets ${v.name} to a different value; it was kept: check which one is right` });
-    else if (formatDotenvLine(v.name, v.value) === undefined) status.set(v.name, { dotenv: "unwritable", message: `no .env quoting keeps this value intact; set ${v.name} by hand` });
+    else if (held !== undefined) status.set(v.name, { dotenv: "conflict", message: `.env already sets ${v.name} to a different value; it was kept and the literal stays in the code: check which one is right` });
+    else if (formatDotenvLine(v.name, v.value) === undefined) status.set(v.name, { dotenv: "unwritable", message: `no .env quoting keeps this value intact, so the literal stays in the code: move it to ${v.name} by hand` });
     else if (envUnreadable) status.set(v.name, { dotenv: "failed", message: `.env: ${envUnreadable}` });
     else {
       status.set(v.name, { dotenv: options.write ? "added" : "new" });
@@ -236,6 +222,8 @@ async function settle(root: string, moved: readonly MovedSecret[], options: EnvF
         }
         const lines = toAdd.map((v) => formatDotenvLine(v.name, v.value)!);
         appendLines(envPath, envBytes, lines, 0o600);
+        // The files that move these values are written next: the new .env must survive a crash first.
+        syncDir(root);
         written.push(".env");
       } catch (err) {
         failures.push({ path: ".env", reason: reason(err) });

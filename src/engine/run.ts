@@ -12,6 +12,7 @@ import { unifiedDiff } from "./diff.js";
 import { maskAll } from "./mask.js";
 import { discover, type DiscoveryProblem, type Target } from "./discover.js";
 import { envFileFailures, envStatus, settleEnvFiles, type EnvFilesOutcome } from "./env-files.js";
+import { heldWriter, type HeldWrite } from "./held-writes.js";
 import type { FileOutcome } from "./process.js";
 import { noProgress, type Progress } from "./progress.js";
 import { changeReport, summarize, type EnvReport, type FileReport, type RunReport } from "./report.js";
@@ -67,7 +68,10 @@ interface RepoGroup {
   remaining: number;
   /** Environment entries (with values) of the changes kept, in file order; set when finished. */
   env?: { readonly relPath: string; readonly entry: EnvEntry }[];
-  /** secrets-to-env's repository step (.env, .env.example, .gitignore, history scan), started when finished. */
+  /**
+   * secrets-to-env's repository step (.env, .env.example, .gitignore, history scan), started when
+   * finished; with --write, it also writes the files that move values (held-writes.ts).
+   */
   envFiles?: Promise<EnvFilesOutcome>;
 }
 
@@ -170,6 +174,8 @@ export async function runFix(options: RunOptions): Promise<RunReport> {
   const slots: { group: RepoGroup; target: Target; index: number; settings: number }[] = [];
   const files: (FileReport | undefined)[] = [];
   const envOf: (readonly EnvEntry[] | undefined)[] = [];
+  const heldOf: (HeldWrite | undefined)[] = [];
+  const writeHeld = heldWriter();
   const indexOf = new Map<Target, number>();
   for (const group of groups) {
     for (const entry of group.entries) {
@@ -187,6 +193,15 @@ export async function runFix(options: RunOptions): Promise<RunReport> {
 
   // A repository is finished once its last file is processed (and written, with --write).
   const repoDone = (group: RepoGroup): void => {
+    if (options.write) {
+      const held = group.entries.flatMap((e) => (e.kind === "target" ? (heldOf[indexOf.get(e.target)!] ?? []) : []));
+      const root = held[0]?.target.root;
+      if (!root) return;
+      const step = writeHeld(root, held, (h, report) => (files[indexOf.get(h.target)!] = report));
+      group.env = step.moved;
+      group.envFiles = step.settled;
+      return;
+    }
     group.env = [];
     for (const entry of group.entries) {
       if (entry.kind !== "target") continue;
@@ -202,7 +217,7 @@ export async function runFix(options: RunOptions): Promise<RunReport> {
   try {
     await pump(slots, executor.capacity, async ({ group, target, index, settings: which }) => {
       const run = (task: Omit<Task, "settings">): Promise<FileOutcome> => executor.run({ ...task, settings: which });
-      files[index] = await processTarget(target, run, options.write ?? false, maxBytes, (env) => (envOf[index] = env));
+      files[index] = await processTarget(target, run, options.write ?? false, maxBytes, (env) => (envOf[index] = env), (held) => (heldOf[index] = held));
       progress.advance(group.repo);
       if (--group.remaining === 0) repoDone(group);
     });
@@ -216,8 +231,9 @@ export async function runFix(options: RunOptions): Promise<RunReport> {
   let next = 0;
   const env = new Map<string, EnvReport>();
   for (const group of groups) {
-    done.push(...(files.slice(next, (next += group.entries.length)) as FileReport[]));
+    // Held files get their final report once the repository step is through.
     const settled = await group.envFiles;
+    done.push(...(files.slice(next, (next += group.entries.length)) as FileReport[]));
     for (const { relPath, entry } of group.env ?? []) {
       const key = `${group.repo}\0${entry.name}`;
       const seen = env.get(key) ?? { name: entry.name, ...(entry.provider ? { provider: entry.provider } : {}), files: [], ...envStatus(settled, entry.name) };
@@ -243,6 +259,7 @@ async function processTarget(
   write: boolean,
   maxBytes: number,
   keepEnv: (env: readonly EnvEntry[]) => void,
+  hold: (held: HeldWrite) => void,
 ): Promise<FileReport> {
   const read = readSource(target.absPath, maxBytes);
   if (!read.ok) return { repo: target.repo, path: target.relPath, status: read.status, reason: read.reason, changes: [], notices: [] };
@@ -250,6 +267,12 @@ async function processTarget(
   const outcome = await run({ root: target.root, relPath: target.relPath, bytes });
   const report = fileReport(target, bytes, outcome);
   if (outcome.status === "changed" && write) {
+    const env = outcome.changes.flatMap((c) => c.env ?? []);
+    if (env.length > 0) {
+      // Its values leave the code only once .env holds them: written in the repository step.
+      hold({ target, bytes, output: outcome.output!, env, report });
+      return report;
+    }
     try {
       writeAtomic(target.absPath, bytes, outcome.output!);
     } catch (err) {
@@ -257,7 +280,6 @@ async function processTarget(
       const { source: _unwritten, ...rest } = report;
       return { ...rest, status: "failed", reason };
     }
-    keepEnv(outcome.changes.flatMap((c) => c.env ?? []));
     return { ...report, written: true };
   }
   keepEnv(outcome.changes.flatMap((c) => c.env ?? []));
