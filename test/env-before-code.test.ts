@@ -9,7 +9,7 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { narrowExcept } from "../codemods/narrow-except.js";
 import { secretsToEnv } from "../codemods/secrets-to-env.js";
 import type { FileReport, RunReport } from "../src/engine/report.js";
@@ -23,8 +23,15 @@ afterEach(() => setWriteFs());
 
 const BIN = path.join(ROOT, "dist/src/cli/main.js");
 
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function tmpdir(): string {
-  return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "pyremedy-envfirst-")));
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "pyremedy-envfirst-")));
+  made.push(dir);
+  return dir;
 }
 
 /** A fake credential, made from parts (no live-looking value on disk). */
