@@ -1,7 +1,7 @@
 /**
  * secrets-to-env: replace credential literals with environment lookups. The values leave the
  * code as `env` entries of the changes; the runner writes them to a git-ignored `.env` (with
- * --write) and masks them in every report.
+ * --write; option `env-file`) and masks them in every report.
  */
 import type { Node } from "web-tree-sitter";
 import type { Change, Codemod, Edit, EnvEntry, Notice, ProjectContext } from "../src/codemod.js";
@@ -12,6 +12,7 @@ import { lineSuppresses } from "../src/python/suppress.js";
 import { readString } from "../src/python/strings.js";
 import type { Resolution } from "../src/secrets/names.js";
 import { mayHoldSecret } from "../src/secrets/prefilter.js";
+import { SECRETS_OPTIONS, secretsSettings } from "../src/secrets/options.js";
 import { projectSecrets, siteClaim, type ProjectSecrets } from "../src/secrets/project.js";
 import { bodyInsertion, findSecretSites, type SecretSite } from "../src/secrets/sites.js";
 
@@ -95,6 +96,8 @@ class Builder {
     private readonly file: PythonFile,
     private readonly project: ProjectSecrets,
     private readonly resolve: (site: SecretSite) => Resolution,
+    /** Where --write puts the values (option `env-file`), relative to the root. */
+    private readonly envFile: string,
   ) {
     this.environ = environReference(file);
   }
@@ -125,9 +128,11 @@ class Builder {
   }
 
   private note(name: string, consequence: string): string {
+    const env = this.envFile;
+    const loader = env === ".env" ? "load_dotenv()" : `load_dotenv("${env}")`;
     const load = this.project.usesDotenv
-      ? "This project already uses python-dotenv: make sure load_dotenv() runs before this code; with --write the value is in the git-ignored .env."
-      : "With --write the value is in the git-ignored .env: load it with python-dotenv's load_dotenv(), `set -a; . ./.env; set +a`, or your deployment's secret store.";
+      ? `This project already uses python-dotenv: make sure ${loader} runs before this code; with --write the value is in the git-ignored ${env}.`
+      : `With --write the value is in the git-ignored ${env}: load it with python-dotenv's ${loader}, \`set -a; . ./${env}; set +a\`, or your deployment's secret store.`;
     return `The program now needs ${name} set in its environment (${consequence}). ${load} The value was committed to source: rotate it.`;
   }
 
@@ -259,7 +264,8 @@ export const secretsToEnv: Codemod = {
     "Slack, Stripe, Google, Hugging Face, SendGrid, Twilio, GitLab, JWTs, PEM private keys, URLs with a password) wherever they " +
     "appear, and any literal assigned to, passed as, keyed by or defaulted for a password/secret/token/API-key name. Function " +
     "defaults become `None` and are read at call time; `os.getenv(\"NAME\", \"<secret>\")` loses its fallback. With `--write` the " +
-    "values go to a git-ignored `.env` (mode 0600) and the names to `.env.example`. No report ever prints a value.",
+    "values go to a git-ignored `.env` (mode 0600; option `env-file`) and the names to `.env.example`, and every moved value is " +
+    "looked up in the git history (option `history`). No report ever prints a value.",
   why:
     "A credential in source is readable by everyone who can read the repository, its forks, clones, CI logs and backups, and " +
     "it stays in the git history after it is deleted. It cannot be rotated without a code change, and the same value tends to " +
@@ -281,6 +287,7 @@ export const secretsToEnv: Codemod = {
     { title: "gitleaks default rules (config/gitleaks.toml)", url: "https://github.com/gitleaks/gitleaks/blob/master/config/gitleaks.toml" },
     { title: "The Twelve-Factor App: III. Config", url: "https://12factor.net/config" },
   ],
+  options: SECRETS_OPTIONS,
   mayApply(text) {
     return mayHoldSecret(text);
   },
@@ -298,9 +305,10 @@ export const secretsToEnv: Codemod = {
       const message = `test file: ${live.length} credential literal(s) left as they are (use --include-tests to move them too)`;
       return { changes: [], notices: [...notices, { codemod: ID, ...first, message }] };
     }
-    const project = projectSecrets(ctx, keepSite);
+    const { envFile } = secretsSettings(ctx.options);
+    const project = projectSecrets(ctx, keepSite, envFile);
     const book = project.book(file.relPath, sites.filter((s) => keepSite(file, s)).map((s) => siteClaim(file.relPath, s)));
-    const out = new Builder(file, project, (s) => book.resolve({ value: s.secret, preferred: s.preferred, fixed: s.fixed }));
+    const out = new Builder(file, project, (s) => book.resolve({ value: s.secret, preferred: s.preferred, fixed: s.fixed }), envFile);
     const byFunction = new Map<number, { func: Node; sites: SecretSite[] }>();
     for (const site of sites) {
       if (site.kind === "default") {

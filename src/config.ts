@@ -39,6 +39,8 @@ export interface CliFlags {
   readonly ignore?: readonly string[];
   readonly exclude?: readonly string[];
   readonly includeTests?: boolean;
+  /** Codemod options set by flags (`--no-history`), per codemod id: they win over the file's; undefined = not given. */
+  readonly options?: Readonly<Record<string, Readonly<Record<string, OptionValue | undefined>>>>;
 }
 
 /** The effective settings for a set of paths: what the run uses. */
@@ -129,6 +131,13 @@ export function isPlausibleBranchName(name: string): boolean {
 }
 
 function optionValueOf(option: CodemodOption, value: unknown, where: string): OptionValue {
+  const typed = typedOptionValue(option, value, where);
+  const refused = option.check?.(typed);
+  if (refused) throw new ConfigError(`${where} must ${refused} (found ${JSON.stringify(typed)})`);
+  return typed;
+}
+
+function typedOptionValue(option: CodemodOption, value: unknown, where: string): OptionValue {
   const bad = (want: string): ConfigError => new ConfigError(`${where} must be ${want} (found ${describeType(value)})`);
   switch (option.type) {
     case "boolean":
@@ -351,7 +360,8 @@ function realDir(file: string): string {
  * Merge a configuration with the command line. Selection is layered, as in ruff: start from
  * every codemod; the configuration's `select` replaces the set and its `ignore` removes from
  * it; then a `--select` replaces the set again and `--ignore` removes. `--exclude` adds to the
- * configured globs; `--include-tests` / `--no-include-tests` replace `include-tests`.
+ * configured globs; `--include-tests` / `--no-include-tests` replace `include-tests`; a codemod
+ * option given by a flag replaces the configured one.
  */
 export function resolveSettings(config: ProjectConfig | undefined, flags: CliFlags, codemods: readonly Codemod[] = registry): Settings {
   let chosen = codemods.map((c) => c.id);
@@ -367,7 +377,8 @@ export function resolveSettings(config: ProjectConfig | undefined, flags: CliFla
   const codemodOptions: CodemodOptions = {};
   for (const c of selected) {
     if (!c.options?.length) continue;
-    const given = config?.options[c.id] ?? {};
+    const flagged = Object.entries(flags.options?.[c.id] ?? {}).filter((e): e is [string, OptionValue] => e[1] !== undefined);
+    const given: Record<string, OptionValue> = { ...config?.options[c.id], ...Object.fromEntries(flagged) };
     codemodOptions[c.id] = Object.fromEntries(c.options.map((o) => [o.name, given[o.name] ?? o.default]));
   }
   const anchor = config ? realDir(config.file) : "";

@@ -64,7 +64,10 @@ export function replaceGeneratedTable(readme: string, list: readonly Codemod[]):
   const start = readme.indexOf(START);
   const end = readme.indexOf(END);
   if (start < 0 || end < start) throw new Error(`README lacks the ${START} / ${END} markers`);
-  const details = list.map((c) => `- **\`${c.id}\`** — ${c.what} Run \`pyremedy explain ${c.id}\` for why, an example and fix safety.`);
+  const details = list.flatMap((c) => [
+    `- **\`${c.id}\`** — ${c.what} Run \`pyremedy explain ${c.id}\` for why, an example and fix safety.`,
+    ...(c.options ?? []).map((o) => `  - \`[tool.pyremedy.${c.id}]\` \`${o.name}\` (${o.type}, default \`${JSON.stringify(o.default)}\`): ${o.description}`),
+  ]);
   const body = [codemodTable(list), "", ...details].join("\n");
   return `${readme.slice(0, start + START.length)}\n${body}\n${readme.slice(end)}`;
 }

@@ -133,6 +133,25 @@ describe("pyremedy branch applies the rest of the configuration to its fixes", (
     expect(json(flags).repos[0]).toMatchObject({ status: "created", byCodemod: { "verify-ssl": 1 } });
   });
 
+  it("secrets-to-env's env-file: .env.example beside it and its .gitignore entry are committed, the file itself never", async () => {
+    const pw = ["Db", "Pa55", "branch", "2024"].join("-");
+    const repo = repoWith({
+      "pyproject.toml": `[tool.pyremedy]\nselect = ["secrets-to-env"]\n\n[tool.pyremedy.secrets-to-env]\nenv-file = "deploy/.env.local"\nhistory = false\n`,
+      "src/db.py": `import os\n\nDB_PASSWORD = "${pw}"\n`,
+    });
+    const before = snapshot(repo);
+    const r = await cli(["branch", "--format", "json", repo]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(json(r).repos[0]).toMatchObject({ status: "created", byCodemod: { "secrets-to-env": 1 } });
+    const files = tree(repo, "pyremedy/fixes");
+    expect(files).toEqual([".gitignore", "deploy/.env.example", "pyproject.toml", "src/db.py"]);
+    expect(show(repo, "pyremedy/fixes", ".gitignore")).toBe("# Local secrets (pyremedy secrets-to-env)\ndeploy/.env.local\n");
+    expect(show(repo, "pyremedy/fixes", "deploy/.env.example")).toContain("\nDB_PASSWORD=\n");
+    expect(show(repo, "pyremedy/fixes", "src/db.py")).toBe('import os\n\nDB_PASSWORD = os.environ["DB_PASSWORD"]\n');
+    for (const f of files) expect(show(repo, "pyremedy/fixes", f), f).not.toContain(pw.slice(3));
+    expect({ ...snapshot(repo), localBranches: "" }).toEqual({ ...before, localBranches: "" });
+  });
+
   it("an invalid configuration fails its own repository; the others get their branch", async () => {
     const good = repoWith({ "net.py": TLS }, "good");
     const bad = repoWith({ "pyproject.toml": `[tool.pyremedy.narrow-except]\ninfer = "maybe"\n`, "net.py": TLS }, "bad");

@@ -77,6 +77,7 @@ export class FixCommand extends Command {
   showConfig = Option.Boolean("--show-config", false, { description: "Print the effective configuration (pyproject.toml [tool.pyremedy] merged with these flags) as JSON, and exit" });
   reportUnusedIgnores = Option.Boolean("--report-unused-ignores", false, { description: "List `# pyremedy: ignore` comments that suppressed nothing (exit 1 when there are any)" });
   color = Option.Boolean("--color", { description: "Force (or with --no-color, disable) coloured output" });
+  history = Option.Boolean("--history", { description: "Look moved secrets up in the git history (default); --no-history skips it, and the report says the history was not checked" });
   verify = Option.Boolean("--verify", false, { description: "Import each package init-exports filled with python3 (a subprocess, on a temp copy) and report failures; runs project code" });
 
   async execute(): Promise<number> {
@@ -98,7 +99,8 @@ export class FixCommand extends Command {
     // One run per configuration (usually one): each path gets its nearest [tool.pyremedy]. An
     // invalid one fails its own paths (reported as failed repositories) while others can run;
     // when none can (one repository, or all broken), or for --show-config, it is a usage error.
-    const plan = planBatch(paths, { select: this.select, ignore: this.ignore, exclude: this.exclude, includeTests: this.includeTests });
+    const options = { "secrets-to-env": { history: this.history } };
+    const plan = planBatch(paths, { select: this.select, ignore: this.ignore, exclude: this.exclude, includeTests: this.includeTests, options });
     if (plan.failed.length && (plan.groups.length === 0 || this.showConfig)) throw configUsageError(plan);
     const groups = plan.groups;
     if (this.showConfig) {

@@ -1,10 +1,11 @@
 /**
  * The repository side of secrets-to-env, run once per repository root after its files were
  * processed and before any file that moves a value is written (run.ts holds those writes): with
- * --write, new values go to a git-ignored `.env` (created with mode 0600; an existing entry is
- * never overwritten or duplicated), their names (never values) to `.env.example`, and `.env`
- * into `.gitignore` (before `.env` itself). Every moved value is also looked up in the git
- * history. A preview writes nothing and reports the same facts. Writes are atomic and on disk
+ * --write, new values go to a git-ignored `.env` (or secrets-to-env's `env-file`; created with
+ * mode 0600; an existing entry is never overwritten or duplicated), their names (never values)
+ * to the `.env.example` beside it, and the env file into `.gitignore` (before the env file
+ * itself). Every moved value is also looked up in the git history, unless that is turned off
+ * (option `history`, `fix --no-history`). A preview writes nothing and reports the same facts. Writes are atomic and on disk
  * (write.ts) when this returns; a file that cannot be written is reported and the run goes on.
  * Only a value whose status is `added` or `present` may leave the code (inDotenv).
  */
@@ -14,6 +15,7 @@ import ignore from "ignore";
 import type { EnvEntry } from "../codemod.js";
 import type { EnvReport, FileReport } from "./report.js";
 import { dotenvMap, formatDotenvLine, parseDotenv } from "../secrets/dotenv.js";
+import { envExampleOf, secretsSettings } from "../secrets/options.js";
 import { projectRootOf } from "./discover.js";
 import { scanHistory, type HistoryScan } from "./secret-history.js";
 import { createAtomic, syncDir, writeAtomic, WriteError } from "./write.js";
@@ -56,13 +58,31 @@ export interface EnvFilesOutcome {
   readonly failures: { readonly path: string; readonly reason: string }[];
   /** False when the history scan did not finish (or could not run in a git repository). */
   readonly historyComplete: boolean;
+  /** What the history scan covered. */
+  readonly history: HistoryState;
+  /** The env file, relative to the root (`.env` unless configured). */
+  readonly envFile: string;
 }
+
+/**
+ * `checked`: the whole history was searched; `off`: the scan was turned off; `incomplete`: it
+ * stopped early (time limit, git failed), so a value not found may still be there; `none`: not
+ * a git repository, or nothing to look for.
+ */
+export type HistoryState = "checked" | "off" | "incomplete" | "none";
 
 export interface EnvFilesOptions {
   readonly write: boolean;
   /** Look the values up in the git history (default true). */
   readonly history?: boolean;
   readonly historyTimeoutMs?: number;
+  /** Where the values go, relative to the root, with `/` (default `.env`); `.env.example` goes beside it. */
+  readonly envFile?: string;
+}
+
+/** The repository step's settings from a repository's codemod options (secrets-to-env's `env-file`, `history`). */
+export function envFilesSettings(codemodOptions: Readonly<Record<string, unknown>> | undefined): Pick<EnvFilesOptions, "envFile" | "history"> {
+  return secretsSettings(codemodOptions);
 }
 
 interface Variable {
@@ -115,11 +135,12 @@ function appendLines(abs: string, before: Buffer | undefined, lines: readonly st
   writeAtomic(abs, before, Buffer.from(text + sep + lines.map((l) => `${l}${eol}`).join(""), "utf8"));
 }
 
-/** Is `.env` at `root` ignored by the .gitignore files from the repository top down to `root`? */
-function dotenvIgnored(root: string): boolean {
+/** Is the env file (`envFile` below `root`) ignored by the .gitignore files from the repository top down to its directory? */
+function dotenvIgnored(root: string, envFile: string): boolean {
   const top = projectRootOf(root);
+  const envPath = path.join(root, envFile);
   const dirs: string[] = [];
-  for (let d = root; ; d = path.dirname(d)) {
+  for (let d = path.dirname(envPath); ; d = path.dirname(d)) {
     dirs.unshift(d);
     if (d === top || path.dirname(d) === d) break;
   }
@@ -131,12 +152,28 @@ function dotenvIgnored(root: string): boolean {
     } catch {
       continue;
     }
-    const rel = path.relative(dir, path.join(root, ".env")).split(path.sep).join("/");
+    const rel = path.relative(dir, envPath).split(path.sep).join("/");
     const r = ignore().add(text).test(rel);
     if (r.ignored) ignored = true;
     if (r.unignored) ignored = false;
   }
   return ignored;
+}
+
+/**
+ * Create the directories of a configured env file below `root` when missing (synced, like the
+ * file), refusing one that leads outside the root (a symlink): secrets go only where asked.
+ */
+function ensureDirectoryBelow(root: string, dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; d !== root && !fs.existsSync(d) && path.dirname(d) !== d; d = path.dirname(d)) missing.push(d);
+  fs.mkdirSync(dir, { recursive: true });
+  const realRoot = fs.realpathSync(root);
+  const realDir = fs.realpathSync(dir);
+  if (realDir !== realRoot && !realDir.startsWith(realRoot + path.sep)) {
+    throw new NotRegular(`${path.relative(root, dir).split(path.sep).join("/")} leads outside the project; not written`);
+  }
+  for (const d of missing) syncDir(path.dirname(d));
 }
 
 function reason(err: unknown): string {
@@ -158,7 +195,7 @@ export async function settleEnvFiles(root: string, moved: readonly MovedSecret[]
     return await settle(root, moved, options);
   } catch (err) {
     // A bug here must not lose the run's report: say so, keep going.
-    return { variables: [], written: [], failures: [{ path: ".env", reason: `internal error: ${(err as Error).message}` }], historyComplete: false };
+    return { variables: [], written: [], failures: [{ path: options.envFile ?? ".env", reason: `internal error: ${(err as Error).message}` }], historyComplete: false, history: "incomplete", envFile: options.envFile ?? ".env" };
   }
 }
 
@@ -166,10 +203,12 @@ async function settle(root: string, moved: readonly MovedSecret[], options: EnvF
   const variables = collect(moved);
   const written: string[] = [];
   const failures: { path: string; reason: string }[] = [];
-  if (variables.length === 0) return { variables: [], written, failures, historyComplete: true };
+  const envFile = options.envFile ?? ".env";
+  if (variables.length === 0) return { variables: [], written, failures, historyComplete: true, history: "none", envFile };
 
   const history = options.history === false ? undefined : await scanHistory(root, variables.map((v) => v.value), { timeoutMs: options.historyTimeoutMs });
-  const envPath = path.join(root, ".env");
+  const historyState: HistoryState = options.history === false ? "off" : !history ? "none" : history.complete ? "checked" : "incomplete";
+  const envPath = path.join(root, envFile);
   let envBytes: Buffer | undefined;
   let envUnreadable: string | undefined;
   try {
@@ -183,11 +222,11 @@ async function settle(root: string, moved: readonly MovedSecret[], options: EnvF
   const toAdd: Variable[] = [];
   for (const v of variables) {
     const held = existing.get(v.name);
-    if (v.clash) status.set(v.name, { dotenv: "conflict", message: `several files moved different values under ${v.name}; .env cannot hold them all, so their literals stay in the code: give them distinct names` });
+    if (v.clash) status.set(v.name, { dotenv: "conflict", message: `several files moved different values under ${v.name}; ${envFile} cannot hold them all, so their literals stay in the code: give them distinct names` });
     else if (held === v.value) status.set(v.name, { dotenv: "present" });
-    else if (held !== undefined) status.set(v.name, { dotenv: "conflict", message: `.env already sets ${v.name} to a different value; it was kept and the literal stays in the code: check which one is right` });
+    else if (held !== undefined) status.set(v.name, { dotenv: "conflict", message: `${envFile} already sets ${v.name} to a different value; it was kept and the literal stays in the code: check which one is right` });
     else if (formatDotenvLine(v.name, v.value) === undefined) status.set(v.name, { dotenv: "unwritable", message: `no .env quoting keeps this value intact, so the literal stays in the code: move it to ${v.name} by hand` });
-    else if (envUnreadable) status.set(v.name, { dotenv: "failed", message: `.env: ${envUnreadable}` });
+    else if (envUnreadable) status.set(v.name, { dotenv: "failed", message: `${envFile}: ${envUnreadable}` });
     else {
       status.set(v.name, { dotenv: options.write ? "added" : "new" });
       toAdd.push(v);
@@ -195,14 +234,14 @@ async function settle(root: string, moved: readonly MovedSecret[], options: EnvF
   }
 
   if (options.write && envUnreadable && variables.some((v) => status.get(v.name)!.dotenv === "failed")) {
-    failures.push({ path: ".env", reason: envUnreadable });
+    failures.push({ path: envFile, reason: envUnreadable });
   }
   if (options.write && toAdd.length > 0) {
     let ignoredOk = true;
     try {
-      if (!dotenvIgnored(root)) {
+      if (!dotenvIgnored(root, envFile)) {
         const gi = path.join(root, ".gitignore");
-        appendLines(gi, readRegular(gi), ["# Local secrets (pyremedy secrets-to-env)", ".env"], 0o644);
+        appendLines(gi, readRegular(gi), ["# Local secrets (pyremedy secrets-to-env)", envFile], 0o644);
         written.push(".gitignore");
       }
     } catch (err) {
@@ -211,29 +250,31 @@ async function settle(root: string, moved: readonly MovedSecret[], options: EnvF
     }
     if (!ignoredOk) {
       // Never write secrets to a file git would pick up.
-      for (const v of toAdd) status.set(v.name, { dotenv: "failed", message: ".env is not git-ignored and .gitignore could not be updated; nothing written" });
+      for (const v of toAdd) status.set(v.name, { dotenv: "failed", message: `${envFile} is not git-ignored and .gitignore could not be updated; nothing written` });
     } else {
       try {
         // Re-read: nothing may have changed since the names were checked.
         const now = readRegular(envPath);
         const unchanged = now === undefined ? envBytes === undefined : envBytes !== undefined && now.equals(envBytes);
         if (!unchanged) {
-          throw new WriteError(".env changed during the run; not written");
+          throw new WriteError(`${envFile} changed during the run; not written`);
         }
+        ensureDirectoryBelow(root, path.dirname(envPath));
         const lines = toAdd.map((v) => formatDotenvLine(v.name, v.value)!);
         appendLines(envPath, envBytes, lines, 0o600);
         // The files that move these values are written next: the new .env must survive a crash first.
-        syncDir(root);
-        written.push(".env");
+        syncDir(path.dirname(envPath));
+        written.push(envFile);
       } catch (err) {
-        failures.push({ path: ".env", reason: reason(err) });
-        for (const v of toAdd) status.set(v.name, { dotenv: "failed", message: `.env: ${reason(err)}` });
+        failures.push({ path: envFile, reason: reason(err) });
+        for (const v of toAdd) status.set(v.name, { dotenv: "failed", message: `${envFile}: ${reason(err)}` });
       }
     }
   }
 
   if (options.write) {
-    const examplePath = path.join(root, ".env.example");
+    const example = envExampleOf(envFile);
+    const examplePath = path.join(root, example);
     const documented = variables.filter((v) => ["added", "present"].includes(status.get(v.name)!.dotenv));
     try {
       const before = readRegular(examplePath);
@@ -242,11 +283,12 @@ async function settle(root: string, moved: readonly MovedSecret[], options: EnvF
         .filter((v) => !listed.has(v.name))
         .flatMap((v) => [`# ${v.files.join(", ")}${v.provider ? ` (${v.provider})` : ""}: moved out of the code by pyremedy secrets-to-env`, `${v.name}=`]);
       if (lines.length > 0) {
+        ensureDirectoryBelow(root, path.dirname(examplePath));
         appendLines(examplePath, before, lines, 0o644);
-        written.push(".env.example");
+        written.push(example);
       }
     } catch (err) {
-      failures.push({ path: ".env.example", reason: reason(err) });
+      failures.push({ path: example, reason: reason(err) });
     }
   }
 
@@ -255,14 +297,17 @@ async function settle(root: string, moved: readonly MovedSecret[], options: EnvF
     const hist = historyOf(history, v.value);
     return { name: v.name, dotenv: s.dotenv, ...(hist ? { history: hist } : {}), ...(s.message ? { message: s.message } : {}) };
   });
-  return { variables: outcomes, written, failures, historyComplete: history?.complete ?? false };
+  return { variables: outcomes, written, failures, historyComplete: history?.complete ?? false, history: historyState, envFile };
 }
 
 /** The report fields of variable `name` (for RunReport.env). */
-export function envStatus(outcome: EnvFilesOutcome | undefined, name: string): Pick<EnvReport, "dotenv" | "history" | "message"> {
+export function envStatus(outcome: EnvFilesOutcome | undefined, name: string): Pick<EnvReport, "dotenv" | "dotenvFile" | "history" | "historyScan" | "message"> {
   const v = outcome?.variables.find((x) => x.name === name);
   if (!v) return {};
-  return { dotenv: v.dotenv, ...(v.history ? { history: v.history } : {}), ...(v.message ? { message: v.message } : {}) };
+  const file = outcome!.envFile !== ".env" ? { dotenvFile: outcome!.envFile } : {};
+  // Not found in a history that was not searched (to the end) says nothing: the report must say so.
+  const unchecked = !v.history && (outcome!.history === "off" || outcome!.history === "incomplete") ? { historyScan: outcome!.history } : {};
+  return { dotenv: v.dotenv, ...file, ...(v.history ? { history: v.history } : {}), ...unchecked, ...(v.message ? { message: v.message } : {}) };
 }
 
 /** The environment files that could not be written, as failed file reports of `repo`. */

@@ -8,7 +8,7 @@
  */
 import type { EnvEntry } from "../codemod.js";
 import type { Target } from "./discover.js";
-import { inDotenv, settleEnvFiles, type EnvFilesOutcome, type MovedSecret } from "./env-files.js";
+import { inDotenv, settleEnvFiles, type EnvFilesOptions, type EnvFilesOutcome, type MovedSecret } from "./env-files.js";
 import type { FileReport } from "./report.js";
 import { checkWritable, writeAtomic, WriteError } from "./write.js";
 
@@ -43,13 +43,13 @@ function writeFailure(err: unknown): string {
   return err instanceof WriteError ? err.message : `write failed: ${(err as Error).message}`;
 }
 
-/** Why `held` may not be written after `outcome`: the first of its values `.env` does not hold. */
-function notInDotenv(held: HeldWrite, outcome: EnvFilesOutcome): string | undefined {
+/** Why `held` may not be written after `outcome`: the first of its values the env file (`.env`) does not hold. */
+function notInDotenv(held: HeldWrite, outcome: EnvFilesOutcome, envFile: string): string | undefined {
   for (const { name } of held.env) {
     const v = outcome.variables.find((x) => x.name === name);
     if (inDotenv(v?.dotenv)) continue;
-    const why = v?.message ?? outcome.failures.find((f) => f.path === ".env")?.reason ?? "the .env step did not run";
-    return `not written: .env does not hold ${name} (${why})`;
+    const why = v?.message ?? outcome.failures.find((f) => f.path === envFile)?.reason ?? `the ${envFile} step did not run`;
+    return `not written: ${envFile} does not hold ${name} (${why})`;
   }
   return undefined;
 }
@@ -58,9 +58,9 @@ function notInDotenv(held: HeldWrite, outcome: EnvFilesOutcome): string | undefi
  * The held writes of a run. Repositories sharing a root (two paths inside one project) take
  * turns at its `.env`, so the second sees what the first wrote instead of a file changed under it.
  */
-export function heldWriter(): (root: string, held: readonly HeldWrite[], place: PlaceReport) => HeldStep {
+export function heldWriter(): (root: string, held: readonly HeldWrite[], place: PlaceReport, env?: Omit<EnvFilesOptions, "write">) => HeldStep {
   const turns = new Map<string, Promise<unknown>>();
-  return (root, held, place) => {
+  return (root, held, place, env = {}) => {
     // A file that could not be written anyway (read-only, changed on disk) moves nothing to .env.
     const ready: HeldWrite[] = [];
     for (const h of held) {
@@ -74,7 +74,7 @@ export function heldWriter(): (root: string, held: readonly HeldWrite[], place: 
     const moved = ready.flatMap((h) => h.env.map((entry) => ({ relPath: h.target.relPath, entry })));
     if (moved.length === 0) return { moved };
     const settled = (turns.get(root) ?? Promise.resolve())
-      .then(() => settleEnvFiles(root, moved, { write: true }))
+      .then(() => settleEnvFiles(root, moved, { ...env, write: true }))
       .then(async (outcome) => {
         let turn = Date.now();
         for (const h of ready) {
@@ -83,7 +83,7 @@ export function heldWriter(): (root: string, held: readonly HeldWrite[], place: 
             await new Promise((resolve) => setImmediate(resolve));
             turn = Date.now();
           }
-          const refused = notInDotenv(h, outcome);
+          const refused = notInDotenv(h, outcome, env.envFile ?? ".env");
           if (refused) {
             place(h, failed(h, refused));
             continue;

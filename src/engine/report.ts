@@ -51,8 +51,15 @@ export interface EnvReport {
   readonly files: string[];
   /** What became of the value in `.env` (secrets-to-env, see env-files.ts). */
   readonly dotenv?: DotenvStatus;
+  /** The env file when it is not `.env` (secrets-to-env option `env-file`), relative to the repository. */
+  readonly dotenvFile?: string;
   /** The value is in the git history (newest commit, number of commits): rotate it. */
   readonly history?: { readonly commit: string; readonly commits: number };
+  /**
+   * Set when `history` is absent because the history was not searched (`off`: option `history`
+   * = false or `--no-history`) or not to the end (`incomplete`: time limit): it may be there.
+   */
+  readonly historyScan?: "off" | "incomplete";
   /** Why it needs a hand (a conflicting `.env` entry, ...); never holds a value. */
   readonly message?: string;
 }

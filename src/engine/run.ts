@@ -11,7 +11,7 @@ import { initPython } from "../python/parser.js";
 import { unifiedDiff } from "./diff.js";
 import { maskAll } from "./mask.js";
 import { discover, type DiscoveryProblem, type Target } from "./discover.js";
-import { envFileFailures, envStatus, settleEnvFiles, type EnvFilesOutcome } from "./env-files.js";
+import { envFileFailures, envFilesSettings, envStatus, settleEnvFiles, type EnvFilesOutcome } from "./env-files.js";
 import { heldWriter, type HeldWrite } from "./held-writes.js";
 import type { FileOutcome } from "./process.js";
 import { noProgress, type Progress } from "./progress.js";
@@ -193,11 +193,14 @@ export async function runFix(options: RunOptions): Promise<RunReport> {
 
   // A repository is finished once its last file is processed (and written, with --write).
   const repoDone = (group: RepoGroup): void => {
+    // secrets-to-env's env-file and history options, from the repository's settings.
+    const first = group.entries.find((e) => e.kind === "target");
+    const envSettings = envFilesSettings(first?.kind === "target" ? settings[first.settings]?.codemodOptions : undefined);
     if (options.write) {
       const held = group.entries.flatMap((e) => (e.kind === "target" ? (heldOf[indexOf.get(e.target)!] ?? []) : []));
       const root = held[0]?.target.root;
       if (!root) return;
-      const step = writeHeld(root, held, (h, report) => (files[indexOf.get(h.target)!] = report));
+      const step = writeHeld(root, held, (h, report) => (files[indexOf.get(h.target)!] = report), envSettings);
       group.env = step.moved;
       group.envFiles = step.settled;
       return;
@@ -208,7 +211,7 @@ export async function runFix(options: RunOptions): Promise<RunReport> {
       for (const env of envOf[indexOf.get(entry.target)!] ?? []) group.env.push({ relPath: entry.target.relPath, entry: env });
     }
     const root = group.entries.find((e) => e.kind === "target")?.target.root;
-    if (root && group.env.length) group.envFiles = settleEnvFiles(root, group.env, { write: !!options.write });
+    if (root && group.env.length) group.envFiles = settleEnvFiles(root, group.env, { ...envSettings, write: !!options.write });
   };
   for (const group of groups) if (group.remaining === 0) repoDone(group);
 

@@ -6,6 +6,7 @@
  */
 import type { ChangeReport, EnvReport, RunReport } from "../engine/report.js";
 import type { Notice } from "../codemod.js";
+import { isEnvFile } from "../secrets/options.js";
 import { git, GitError } from "./git.js";
 import { BranchFailure } from "./refs.js";
 import { displayPath } from "../visible.js";
@@ -40,14 +41,8 @@ export interface Leftovers {
   readonly failed: readonly { readonly path: string; readonly reason: string }[];
 }
 
-/** `.env`, `.env.local`, `.env.production`, ... hold values; the templates do not. */
-const ENV_TEMPLATES = new Set([".env.example", ".env.sample", ".env.template", ".env.dist"]);
-
-export function isEnvFile(relPath: string): boolean {
-  const base = relPath.slice(relPath.lastIndexOf("/") + 1);
-  if (ENV_TEMPLATES.has(base)) return false;
-  return base === ".env" || base.startsWith(".env.");
-}
+/** `.env`, `.env.local`, ... are never staged; secrets-to-env's `env-file` must be such a name. */
+export { isEnvFile } from "../secrets/options.js";
 
 /** Paths in commit messages and report lines: printable, or C-quoted like git does (see visible.ts). */
 export { displayPath };

@@ -42,6 +42,12 @@ const DOTENV_STATUS: Record<NonNullable<RunReport["env"][number]["dotenv"]>, str
   failed: ".env not written",
 };
 
+/** What a value's absence from the history findings means when the history was not (fully) searched. */
+const HISTORY_SCAN: Record<NonNullable<RunReport["env"][number]["historyScan"]>, string> = {
+  off: "git history not checked (history = false / --no-history): if this value was ever committed, rotate it",
+  incomplete: "git history only partly checked (the scan stopped at its time limit): if this value was ever committed, rotate it",
+};
+
 export function renderText(report: RunReport, style: Style): string {
   const out: string[] = [];
   const where = (repo: string, path: string): string => displayPath(repo === "." || !repo ? path : `${repo.replace(/\/+$/, "")}/${path}`);
@@ -83,13 +89,17 @@ export function renderText(report: RunReport, style: Style): string {
     out.push("");
   }
   if (report.env.length) {
-    out.push(paint(style, "bold", `Environment variables to set (values are never printed${report.write ? "" : "; --write puts them in .env"}):`));
+    const envFiles = [...new Set(report.env.map((e) => displayPath(e.dotenvFile ?? ".env")))].join(", ");
+    out.push(paint(style, "bold", `Environment variables to set (values are never printed${report.write ? "" : `; --write puts them in ${envFiles}`}):`));
     for (const e of report.env) {
-      out.push(`  ${text(e.name)}${e.provider ? ` (${text(e.provider)})` : ""}: ${e.files.map(displayPath).join(", ")}${e.dotenv ? ` [${DOTENV_STATUS[e.dotenv]}]` : ""}`);
+      const status = e.dotenv ? ` [${DOTENV_STATUS[e.dotenv].replace(".env", displayPath(e.dotenvFile ?? ".env"))}]` : "";
+      out.push(`  ${text(e.name)}${e.provider ? ` (${text(e.provider)})` : ""}: ${e.files.map(displayPath).join(", ")}${status}`);
       if (e.message) out.push(`    ${paint(style, "yellow", text(e.message))}`);
       if (e.history) {
         const more = e.history.commits > 1 ? ` and ${e.history.commits - 1} more` : "";
         out.push(`    ${paint(style, "red", `in the git history (commit ${e.history.commit}${more}): rotate it, removing it from the code does not revoke it`)}`);
+      } else if (e.historyScan) {
+        out.push(`    ${paint(style, "yellow", HISTORY_SCAN[e.historyScan])}`);
       }
     }
     out.push("");

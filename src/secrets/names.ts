@@ -57,7 +57,8 @@ export class NameBook {
   private readonly valueByName = new Map<string, string>();
   private readonly conflicts = new Map<string, string>();
 
-  constructor(claims: readonly Claim[], existing: ReadonlyMap<string, string>) {
+  /** `existing`: the entries of the env file named `envFile` (`.env` unless configured). */
+  constructor(claims: readonly Claim[], existing: ReadonlyMap<string, string>, envFile = ".env") {
     for (const [name, value] of existing) {
       this.valueByName.set(name, value);
       if (!this.nameByValue.has(value)) this.nameByValue.set(value, name);
@@ -66,7 +67,7 @@ export class NameBook {
     for (const c of ordered.filter((c) => c.fixed)) {
       const held = this.valueByName.get(c.preferred);
       if (held !== undefined && held !== c.value) {
-        this.conflicts.set(NameBook.key(c), existing.has(c.preferred) ? ".env" : "another file");
+        this.conflicts.set(NameBook.key(c), existing.has(c.preferred) ? envFile : "another file");
         continue;
       }
       this.valueByName.set(c.preferred, c.value);

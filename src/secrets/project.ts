@@ -1,9 +1,10 @@
 /**
  * The repository-wide view secrets-to-env needs to name variables consistently: every credential
  * literal of every Python file of the project (read through ProjectContext, so still pure), the
- * existing `.env`, and whether the project already loads `.env` with python-dotenv.
+ * existing env file (`.env`, or secrets-to-env's `env-file`), and whether the project already
+ * loads it with python-dotenv.
  *
- * Built once per ProjectContext file reader (one per run, root and thread) and per-file results
+ * Built once per ProjectContext file reader (one per run, root and thread) and env file; per-file results
  * are cached by content, so a file's sites are found once however many files ask.
  */
 import crypto from "node:crypto";
@@ -25,7 +26,7 @@ const MAX_CACHED = 5_000;
 export type SiteFilter = (file: PythonFile, site: SecretSite) => boolean;
 
 export interface ProjectSecrets {
-  /** Existing `.env` entries (name → value). */
+  /** Existing entries of the env file (name → value). */
   readonly dotenv: ReadonlyMap<string, string>;
   /** The project declares or imports python-dotenv. */
   readonly usesDotenv: boolean;
@@ -33,7 +34,7 @@ export interface ProjectSecrets {
   book(relPath: string, current: readonly Claim[]): NameBook;
 }
 
-const byReader = new WeakMap<object, ProjectSecrets>();
+const byReader = new WeakMap<object, Map<string, ProjectSecrets>>();
 const claimCache = new Map<string, Claim[]>();
 
 function claimsOf(relPath: string, text: string, keep: SiteFilter): Claim[] {
@@ -101,9 +102,11 @@ function declaresDotenv(ctx: ProjectContext): boolean {
   return DOTENV_DECLARATIONS.some((rel) => /python-dotenv|python_dotenv/i.test(ctx.readText(rel) ?? ""));
 }
 
-/** The project view for `ctx`'s root, built on first use. */
-export function projectSecrets(ctx: ProjectContext, keep: SiteFilter): ProjectSecrets {
-  const cached = byReader.get(ctx.readText);
+/** The project view for `ctx`'s root, with the entries of `envFile` (relative to the root), built on first use. */
+export function projectSecrets(ctx: ProjectContext, keep: SiteFilter, envFile = ".env"): ProjectSecrets {
+  let views = byReader.get(ctx.readText);
+  if (!views) byReader.set(ctx.readText, (views = new Map()));
+  const cached = views.get(envFile);
   if (cached) return cached;
   const claims = new Map<string, Claim[]>();
   let importsDotenv = false;
@@ -115,7 +118,7 @@ export function projectSecrets(ctx: ProjectContext, keep: SiteFilter): ProjectSe
     const found = claimsOf(rel, text, keep);
     if (found.length) claims.set(rel, found);
   }
-  const dotenv = dotenvMap(ctx.readText(".env"));
+  const dotenv = dotenvMap(ctx.readText(envFile));
   const view: ProjectSecrets = {
     dotenv,
     usesDotenv: importsDotenv || declaresDotenv(ctx),
@@ -123,9 +126,9 @@ export function projectSecrets(ctx: ProjectContext, keep: SiteFilter): ProjectSe
       const mine = [...(claims.get(relPath) ?? [])];
       for (const c of current) if (!mine.some((m) => m.value === c.value && m.preferred === c.preferred && m.fixed === c.fixed)) mine.push(c);
       const all = [...claims.entries()].filter(([rel]) => rel !== relPath).flatMap(([, list]) => list);
-      return new NameBook([...all, ...mine], dotenv);
+      return new NameBook([...all, ...mine], dotenv, envFile);
     },
   };
-  byReader.set(ctx.readText, view);
+  views.set(envFile, view);
   return view;
 }
