@@ -120,6 +120,8 @@ export class FixCommand extends Command {
       write: this.write,
       maxBytes,
       jobs,
+      // Only these reporters read the files' bytes and texts; the others hold just the diffs.
+      keepSources: format === "patch" || format === "sarif" || format === "html" || this.verify,
       progress: wantsProgress(stderr, this.quiet) ? progressBar(stderr) : noProgress,
     });
     let report = this.reportUnusedIgnores ? merged : withoutUnusedIgnores(merged);

@@ -53,6 +53,12 @@ export interface RunOptions extends RepoSettings {
   readonly maxBytes?: number;
   /** Worker threads; 1 processes every file in this thread. Default: available cores. */
   readonly jobs?: number;
+  /**
+   * Keep each changed file's bytes and texts (FileReport.source) for the reporters that need them
+   * (patch, SARIF, HTML, --verify). Default true; without them a report holds only the diffs, so
+   * a large batch's memory stays small.
+   */
+  readonly keepSources?: boolean;
   readonly progress?: Progress;
 }
 
@@ -133,7 +139,7 @@ async function pump<T>(items: readonly T[], limit: number, fn: (item: T) => Prom
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
 }
 
-function fileReport(target: Target, bytes: Uint8Array, outcome: FileOutcome): FileReport {
+function fileReport(target: Target, bytes: Uint8Array, outcome: FileOutcome, keepSources: boolean): FileReport {
   const base = { repo: target.repo, path: target.relPath, ...(outcome.unusedIgnores ? { unusedIgnores: outcome.unusedIgnores } : {}) };
   const secrets = outcome.changes.flatMap((c) => (c.env ?? []).map((e) => e.value));
   if (outcome.status !== "changed") {
@@ -145,14 +151,16 @@ function fileReport(target: Target, bytes: Uint8Array, outcome: FileOutcome): Fi
     changes: outcome.changes.map(changeReport),
     notices: outcome.notices,
     diff: maskAll(unifiedDiff(target.relPath, outcome.before!, outcome.after!), secrets),
-    source: {
-      bytesBefore: bytes,
-      bytesAfter: outcome.output!,
-      textBefore: outcome.before!,
-      textAfter: outcome.after!,
-      edits: outcome.changes.map((c) => c.edits),
-      secrets,
-    },
+    ...(keepSources && {
+      source: {
+        bytesBefore: bytes,
+        bytesAfter: outcome.output!,
+        textBefore: outcome.before!,
+        textAfter: outcome.after!,
+        edits: outcome.changes.map((c) => c.edits),
+        secrets,
+      },
+    }),
   };
 }
 
@@ -220,7 +228,7 @@ export async function runFix(options: RunOptions): Promise<RunReport> {
   try {
     await pump(slots, executor.capacity, async ({ group, target, index, settings: which }) => {
       const run = (task: Omit<Task, "settings">): Promise<FileOutcome> => executor.run({ ...task, settings: which });
-      files[index] = await processTarget(target, run, options.write ?? false, maxBytes, (env) => (envOf[index] = env), (held) => (heldOf[index] = held));
+      files[index] = await processTarget(target, run, options.write ?? false, maxBytes, (env) => (envOf[index] = env), (held) => (heldOf[index] = held), options.keepSources ?? true);
       progress.advance(group.repo);
       if (--group.remaining === 0) repoDone(group);
     });
@@ -263,12 +271,13 @@ async function processTarget(
   maxBytes: number,
   keepEnv: (env: readonly EnvEntry[]) => void,
   hold: (held: HeldWrite) => void,
+  keepSources: boolean,
 ): Promise<FileReport> {
   const read = readSource(target.absPath, maxBytes);
   if (!read.ok) return { repo: target.repo, path: target.relPath, status: read.status, reason: read.reason, changes: [], notices: [] };
   const bytes = read.bytes;
   const outcome = await run({ root: target.root, relPath: target.relPath, bytes });
-  const report = fileReport(target, bytes, outcome);
+  const report = fileReport(target, bytes, outcome, keepSources);
   if (outcome.status === "changed" && write) {
     const env = outcome.changes.flatMap((c) => c.env ?? []);
     if (env.length > 0) {
