@@ -6,7 +6,6 @@ import { noProgress, progressBar, wantsProgress, type ProgressStream } from "../
 import { exitCode, withoutUnusedIgnores, type RunReport } from "../engine/report.js";
 import { DEFAULT_MAX_BYTES, defaultJobs, runFix } from "../engine/run.js";
 import type { Codemod } from "../codemod.js";
-import { renderHtml } from "../reports/html.js";
 import { renderJson } from "../reports/json.js";
 import { renderPatch } from "../reports/patch.js";
 import { renderSarif } from "../reports/sarif.js";
@@ -19,12 +18,13 @@ import { verificationSummary, verifyImports, withVerification } from "../engine/
 const FORMATS = ["text", "json", "sarif", "patch", "html"] as const;
 type Format = (typeof FORMATS)[number];
 
-function render(format: Format, report: RunReport, codemods: readonly Codemod[], color: boolean): string | Uint8Array {
+async function render(format: Format, report: RunReport, codemods: readonly Codemod[], color: boolean): Promise<string | Uint8Array> {
   switch (format) {
     case "json": return renderJson(report);
     case "sarif": return renderSarif(report, codemods);
     case "patch": return renderPatch(report);
-    case "html": return renderHtml(report);
+    // Loaded when asked for: diff2html and its templates take a tenth of a second to load.
+    case "html": return (await import("../reports/html.js")).renderHtml(report);
     case "text": return renderText(report, { color });
   }
 }
@@ -134,10 +134,10 @@ export class FixCommand extends Command {
     const color = this.color ?? (!("NO_COLOR" in process.env && process.env.NO_COLOR !== "") && !!stream.isTTY);
     if (this.output) {
       fs.mkdirSync(path.dirname(path.resolve(this.output)), { recursive: true });
-      fs.writeFileSync(this.output, render(format, report, codemods, false));
+      fs.writeFileSync(this.output, await render(format, report, codemods, false));
       this.context.stdout.write(renderSummary(report, { color }));
     } else {
-      this.context.stdout.write(render(format, report, codemods, color));
+      this.context.stdout.write(await render(format, report, codemods, color));
     }
     return exitCode(report);
   }
