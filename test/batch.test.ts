@@ -240,6 +240,34 @@ describe("worker threads", () => {
     }
   });
 
+  it("a worker that dies at start-up is started at most three times; the files go to this thread", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pyremedy-crash-"));
+    const starts = path.join(dir, "starts.log");
+    const entry = path.join(dir, "worker.mjs");
+    fs.writeFileSync(entry, [
+      'import fs from "node:fs";',
+      `fs.appendFileSync(${JSON.stringify(starts)}, "start\\n");`,
+      "process.exit(4);",
+    ].join("\n"));
+    setWorkerEntry(pathToFileURL(entry));
+    const pool = await createExecutor(2, 20, { settings: [{ codemods }], maxBytes: 1 << 21 });
+    try {
+      const source = Buffer.from("try:\n    x()\nexcept:\n    pass\n");
+      const names = Array.from({ length: 12 }, (_, i) => `f${i}.py`);
+      const outcomes = await Promise.all(names.map((relPath) => pool.run({ root: dir, relPath, bytes: source, settings: 0 })));
+      const failed = outcomes.filter((o) => o.status === "failed");
+      expect(failed.length).toBeGreaterThan(0);
+      expect(failed.length).toBeLessThanOrEqual(3);
+      for (const f of failed) expect(f.reason).toMatch(/worker exited with code 4/);
+      // The others were processed all the same, by this thread.
+      expect(outcomes.filter((o) => o.status === "changed")).toHaveLength(names.length - failed.length);
+      expect(fs.readFileSync(starts, "utf8").trim().split("\n").length).toBeLessThanOrEqual(3);
+    } finally {
+      await pool.close();
+      useFreshWorkers();
+    }
+  });
+
   it("--jobs 1, 2 and 3 give byte-identical reports in every format", async () => {
     const ws = sampleWorkspace();
     const paths = [...SAMPLES, "missing"].map((s) => path.join(ws, s));

@@ -190,7 +190,12 @@ interface Slot {
   /** Undefined after a crash, until the next task starts a fresh one. */
   worker?: Worker;
   readonly pending: Map<number, Pending>;
+  /** Workers of this slot that died in a row, none having finished a file (one that cannot start dies at once). */
+  crashes: number;
 }
+
+/** After this many workers of a slot died in a row, the slot is given up: its files go elsewhere. */
+const MAX_CRASHES = 3;
 
 /** A pool of `size` worker threads fed `depth` tasks each (one running, the rest queued), least busy first. */
 class WorkerPool implements Executor {
@@ -198,10 +203,17 @@ class WorkerPool implements Executor {
   private readonly slots: Slot[] = [];
   private nextId = 0;
 
-  constructor(readonly workers: number, private readonly entry: URL, private readonly setup: WorkerSetup, private readonly depth = 2) {
+  constructor(
+    readonly workers: number,
+    private readonly entry: URL,
+    private readonly setup: WorkerSetup,
+    private readonly depth = 2,
+    /** Where the files of a slot given up go when no slot is left (this thread); else they fail. */
+    private readonly fallback?: (task: Task) => FileOutcome,
+  ) {
     this.capacity = workers * depth;
     for (let i = 0; i < workers; i++) {
-      const slot: Slot = { pending: new Map() };
+      const slot: Slot = { pending: new Map(), crashes: 0 };
       this.start(slot);
       this.slots.push(slot);
     }
@@ -213,24 +225,40 @@ class WorkerPool implements Executor {
     worker.on("message", (msg: ResultMessage) => {
       const pending = slot.pending.get(msg.id);
       if (!pending) return;
+      slot.crashes = 0;
       slot.pending.delete(msg.id);
       pending.resolve("outcome" in msg ? msg.outcome : crashed(msg.error));
     });
     const fail = (reason: string): void => {
       if (slot.worker !== worker) return;
       slot.worker = undefined;
+      slot.crashes++;
       const waiting = [...slot.pending].sort(([a], [b]) => a - b);
       slot.pending.clear();
       if (waiting.length === 0) return;
       // A worker takes its messages in order: the oldest was being processed when it died (out of
-      // memory, a WASM abort) and is reported failed; the others never started and go to a fresh one.
+      // memory, a WASM abort) and is reported failed; the others never started and go to a fresh
+      // one, or, once this slot's workers keep dying (one that cannot even start), elsewhere.
       const [[, culprit], ...rest] = waiting as [[number, Pending], ...[number, Pending][]];
       culprit.resolve(crashed(reason));
-      for (const [id, pending] of rest) this.post(slot, id, pending);
+      for (const [id, pending] of rest) this.repost(slot, id, pending, reason);
     };
     worker.on("error", (err) => fail(`worker crashed (${err.message})`));
     worker.on("exit", (code) => fail(`worker exited with code ${code}`));
     return worker;
+  }
+
+  private usable(slot: Slot): boolean {
+    return slot.crashes < MAX_CRASHES;
+  }
+
+  /** A task that never started on `slot`'s dead worker: to a fresh one, another slot, this thread, or failed. */
+  private repost(slot: Slot, id: number, pending: Pending, reason: string): void {
+    const target = this.usable(slot) ? slot : this.slots.find((s) => this.usable(s));
+    if (target) return this.post(target, id, pending);
+    const fallback = this.fallback;
+    if (fallback) setImmediate(() => pending.resolve(fallback(pending.task)));
+    else pending.resolve(crashed(`${reason}; ${MAX_CRASHES} workers in a row died before finishing a file, none is started again`));
   }
 
   private post(slot: Slot, id: number, pending: Pending): void {
@@ -248,6 +276,7 @@ class WorkerPool implements Executor {
    */
   wants(task: Task): boolean {
     return this.slots.some((s) => {
+      if (!this.usable(s)) return false;
       if (s.pending.size < this.depth) return true;
       if (s.pending.size >= MAX_QUEUED) return false;
       let bytes = 0;
@@ -257,7 +286,11 @@ class WorkerPool implements Executor {
   }
 
   run(task: Task): Promise<FileOutcome> {
-    const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const live = this.slots.filter((s) => this.usable(s));
+    if (live.length === 0) {
+      return new Promise((resolve) => this.repost(this.slots[0]!, this.nextId++, { task, resolve }, "no worker left"));
+    }
+    const slot = live.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     return new Promise((resolve) => this.post(slot, this.nextId++, { task, resolve }));
   }
 
@@ -338,6 +371,8 @@ export async function createExecutor(jobs: number, files: number, options: Execu
   const entry = settings ? workerEntry() : undefined;
   if (!settings || !entry) return inProcessExecutor(options);
   await initPython();
-  const pool = new WorkerPool(size - 1, entry, { settings, maxBytes: options.maxBytes }, SHARED_DEPTH);
-  return new SharedExecutor(size, pool, fileScreener(options), fileProcessor(options));
+  const local = fileProcessor(options);
+  // A slot whose workers keep dying is given up; its files are processed here.
+  const pool = new WorkerPool(size - 1, entry, { settings, maxBytes: options.maxBytes }, SHARED_DEPTH, local);
+  return new SharedExecutor(size, pool, fileScreener(options), local);
 }
