@@ -111,7 +111,7 @@ export function loadCorpus(options: CorpusOptions = {}): CorpusEntry[] {
   return entries;
 }
 
-export type ViolationKind = "crash" | "failed" | "no-reason" | "undecodable-output" | "encoding-changed" | "more-syntax-errors" | "line-endings" | "not-idempotent" | "undescribed" | "no-longer-compiles" | "write-mismatch" | "temp-left";
+export type ViolationKind = "crash" | "failed" | "no-reason" | "undecodable-output" | "encoding-changed" | "more-syntax-errors" | "line-endings" | "not-idempotent" | "undescribed" | "no-longer-compiles" | "write-mismatch" | "temp-left" | "shortcut-differs";
 
 export interface Violation {
   readonly kind: ViolationKind;
@@ -282,10 +282,20 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
       return { kind: "crash", detail: (err as Error).stack?.split("\n").slice(0, 3).join(" | ") ?? String(err) };
     }
     try {
-      return judge(bytes, out, (b) => run(b, ctx));
+      return judge(bytes, out, (b) => run(b, ctx)) ?? sameWithoutShortcuts(bytes, ctx, out);
     } catch (err) {
       return { kind: "crash", detail: `while judging: ${(err as Error).message}` };
     }
+  };
+  // The prefilters and partial parsing (on by default) against every codemod on a whole parse:
+  // the outcome must be the same, but where only the whole parse sees a syntax error (a
+  // definition partial parsing left out; README "Performance").
+  const sameWithoutShortcuts = (bytes: Uint8Array, ctx: ProjectContext, out: FileOutcome): Finding | undefined => {
+    const whole = processSource(bytes, ctx, { codemods, maxBytes, prefilter: false });
+    const shown = (o: FileOutcome): string => JSON.stringify({ ...o, output: undefined });
+    if (shown(whole) === shown(out)) return undefined;
+    if (whole.status === "skipped" && /^syntax error/.test(whole.reason ?? "") && out.status !== "skipped") return undefined;
+    return { kind: "shortcut-differs", detail: `with the shortcuts ${out.status}${out.reason ? ` (${out.reason})` : ""}, without ${whole.status}${whole.reason ? ` (${whole.reason})` : ""}` };
   };
   const report = (caseNo: number, entry: CorpusEntry, bytes: Uint8Array, mutations: readonly string[], finding: Finding): void => {
     const saved = save(caseNo, entry.name, bytes);
