@@ -287,6 +287,15 @@ describe("secrets-to-env history", () => {
     expect(text.stdout).not.toContain("in the git history (commit");
   });
 
+  it("pyremedy branch never scans: its pull request says the values are in the history (they are in its base)", async () => {
+    const repo = committedRepo();
+    const r = await withPath(repo.env, () => cli(["branch", "--select", "secrets-to-env", "--format", "json", repo.root]));
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).repos[0]).toMatchObject({ status: "created", byCodemod: { "secrets-to-env": 1 } });
+    expect(repo.argv()).toContain("worktree");
+    expect(repo.argv()).not.toContain("log\n-p\n--all");
+  });
+
   it("history = false in the configuration does the same; --history turns it back on", async () => {
     const repo = committedRepo();
     write(repo.root, { "pyproject.toml": `[tool.pyremedy.secrets-to-env]\nhistory = false\n` });

@@ -298,8 +298,12 @@ function forRepo(given: string, options: BranchOptions): RepoBranchOptions | { r
  * user's checkout) moved into the worktree, include-tests and the codemod options.
  */
 function worktreeSettings(settings: Settings | undefined, top: string, dir: string): { exclude?: readonly string[]; includeTests?: boolean; codemodOptions?: Record<string, unknown> } {
-  if (!settings) return {};
-  return { exclude: moveAnchors(settings.exclude, top, dir), includeTests: settings.includeTests, codemodOptions: settings.codemodOptions };
+  // The pull request says the moved values are in the history anyway (they are in the base the
+  // branch is built on), and nothing else reads the scan: secrets-to-env's history scan is off.
+  const options = settings?.codemodOptions as Record<string, Record<string, unknown>> | undefined;
+  const codemodOptions = { ...options, "secrets-to-env": { ...options?.["secrets-to-env"], history: false } };
+  if (!settings) return { codemodOptions };
+  return { exclude: moveAnchors(settings.exclude, top, dir), includeTests: settings.includeTests, codemodOptions };
 }
 
 async function branchRepo(given: string, all: BranchOptions): Promise<RepoOutcome> {
