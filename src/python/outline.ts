@@ -60,6 +60,10 @@ const IMPORT = /(?:import|from)(?![A-Za-z0-9_\u0080-\uffff])/y;
 /** `print x`, `exec code`, `print >>f, x`: what follows the word is no operator Python 3 allows there. */
 const PY2_STATEMENT = /(?:print|exec)[ \t]+(?![ \t]*[(=.,)\[;:#\r\n]|[ \t]*$)/y;
 
+/** Characters the scan of a logical line must look at; every other one is just its last significant character. */
+const SPECIAL = new Uint8Array(128);
+for (const c of "\n\r \t\f#\\\"'`()[]{}<,") SPECIAL[c.charCodeAt(0)] = 1;
+
 /** The logical lines of `text`, or undefined when it is not plainly well-formed (see above). */
 function logicalLines(text: string): LogicalLine[] | undefined {
   const lines: LogicalLine[] = [];
@@ -110,6 +114,12 @@ function logicalLines(text: string): LogicalLine[] | undefined {
         break;
       }
       c = text.charCodeAt(i);
+      if (c >= 128 || SPECIAL[c] === 0) {
+        // A run of ordinary characters: only its last one matters.
+        do c = text.charCodeAt(++i); while (i < n && (c >= 128 || SPECIAL[c] === 0));
+        last = text.charCodeAt(i - 1);
+        continue;
+      }
       if (c === NL || c === CR) {
         i += c === CR && text.charCodeAt(i + 1) === NL ? 2 : 1;
         if (depth === 0) break;

@@ -36,14 +36,16 @@ export function scanString(text: string, i: number): { end: number; closed: bool
   const q = text.charCodeAt(i);
   const n = text.length;
   if (text.charCodeAt(i + 1) === q && text.charCodeAt(i + 2) === q) {
-    let j = i + 3;
-    while (j < n) {
-      const c = text.charCodeAt(j);
-      if (c === BACKSLASH) j += 2;
-      else if (c === q && text.charCodeAt(j + 1) === q && text.charCodeAt(j + 2) === q) return { end: j + 3, closed: true };
-      else j++;
+    // The next three quotes whose first is not escaped (an odd run of backslashes before it).
+    const triple = q === 0x22 ? '"""' : "'''";
+    for (let from = i + 3; ; ) {
+      const j = text.indexOf(triple, from);
+      if (j < 0) return { end: n, closed: false };
+      let slashes = 0;
+      while (j - slashes - 1 >= i + 3 && text.charCodeAt(j - slashes - 1) === BACKSLASH) slashes++;
+      if (slashes % 2 === 0) return { end: j + 3, closed: true };
+      from = j + 1;
     }
-    return { end: n, closed: false };
   }
   let j = i + 1;
   while (j < n) {
