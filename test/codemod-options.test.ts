@@ -310,7 +310,12 @@ describe("secrets-to-env history", () => {
   it("a scan that stopped early says so instead of claiming the value is not in the history", async () => {
     const { settleEnvFiles, envStatus } = await import("../src/engine/env-files.js");
     const repo = committedRepo();
-    const outcome = await settleEnvFiles(repo.root, [{ relPath: "app.py", entry: { name: "DB_PASSWORD", value: PW } }], { write: false, historyTimeoutMs: 0 });
+    // A git whose `log` takes 5 s: the scan's 100 ms limit is sure to stop it (a 0 ms limit raced a fast git).
+    const slow = tmp();
+    const real = execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim();
+    fs.writeFileSync(path.join(slow, "git"), `#!/bin/sh\nfor a in "$@"; do [ "$a" = log ] && sleep 5; done\nexec '${real}' "$@"\n`, { mode: 0o755 });
+    const outcome = await withPath({ PATH: `${slow}${path.delimiter}${process.env.PATH}` }, () =>
+      settleEnvFiles(repo.root, [{ relPath: "app.py", entry: { name: "DB_PASSWORD", value: PW } }], { write: false, historyTimeoutMs: 100 }));
     expect(outcome.history).toBe("incomplete");
     expect(envStatus(outcome, "DB_PASSWORD")).toEqual({ dotenv: "new", historyScan: "incomplete" });
     const outside = await settleEnvFiles(tmp(), [{ relPath: "app.py", entry: { name: "DB_PASSWORD", value: PW } }], { write: false });

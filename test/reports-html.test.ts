@@ -51,6 +51,15 @@ describe("HTML report", () => {
     for (const s of secrets) expect(html).not.toContain(s);
   });
 
+  it("says what the text report says of each moved value and the git history", () => {
+    expect(report.env.length).toBeGreaterThan(0);
+    const [first] = report.env;
+    const withHistory = renderHtml({ ...report, env: [{ ...first!, history: { commit: "0123456789ab", commits: 2 } }] });
+    expect(withHistory).toContain("in the git history (commit 0123456789ab and 1 more): rotate it, removing it from the code does not revoke it");
+    const notChecked = renderHtml({ ...report, env: [{ ...first!, history: undefined, historyScan: "off" }] });
+    expect(notChecked).toContain("git history not checked (history = false / --no-history): if this value was ever committed, rotate it");
+  });
+
   it.skipIf(!haveChromium)("loads in Chromium with no console error or request, showing every repo and file", async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pyremedy-html-")), "report.html");
     fs.writeFileSync(file, html);

@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import { html as diffToHtml } from "diff2html";
+import { historyNote } from "./text.js";
 import { maskAll } from "../engine/mask.js";
 import type { FileReport, RunReport } from "../engine/report.js";
 import { reposOf } from "./paths.js";
@@ -23,6 +24,12 @@ function diff2htmlCss(): string {
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 function esc(s: string | number): string {
   return String(s).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+
+/** The git-history line of a moved value, as in the text report. */
+function historyHtml(e: RunReport["env"][number]): string {
+  const note = historyNote(e);
+  return note ? `<br><span style="color:${note.found ? "#b42318" : "#8a6d00"}">${esc(note.text)}</span>` : "";
 }
 
 const PAGE_CSS = `
@@ -123,7 +130,7 @@ export function renderHtml(report: RunReport): string {
       `<p class="muted">${c.files} file${c.files === 1 ? "" : "s"}: ${c.changed} changed, ${c.skipped} skipped, ${c.failed} failed; ${c.changes} change${c.changes === 1 ? "" : "s"}.</p>` +
       problems.map((f) => `<p>${statusBadge(f.status)} ${esc(f.reason ?? "")}</p>`).join("") +
       shown.map(fileSection).join("") +
-      (env.length ? `<h3>Environment variables to set</h3><ul>${env.map((e) => `<li><code>${esc(e.name)}</code>${e.provider ? ` (${esc(e.provider)})` : ""}: ${e.files.map(esc).join(", ")}</li>`).join("")}</ul>` : "") +
+      (env.length ? `<h3>Environment variables to set</h3><ul>${env.map((e) => `<li><code>${esc(e.name)}</code>${e.provider ? ` (${esc(e.provider)})` : ""}: ${e.files.map(esc).join(", ")}${historyHtml(e)}</li>`).join("")}</ul>` : "") +
       (unchanged.length
         ? `<details class="unchanged" open><summary>${unchanged.length} unchanged file${unchanged.length === 1 ? "" : "s"}</summary><ul>${unchanged.map((f) => `<li class="file" data-path="${esc(f.path)}">${esc(f.path)}</li>`).join("")}</ul></details>`
         : "") +

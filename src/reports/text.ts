@@ -42,6 +42,15 @@ const DOTENV_STATUS: Record<NonNullable<RunReport["env"][number]["dotenv"]>, str
   failed: ".env not written",
 };
 
+/** What the report says of a moved value and the git history (text and HTML reports): found, or not (fully) searched. */
+export function historyNote(e: RunReport["env"][number]): { readonly text: string; readonly found: boolean } | undefined {
+  if (e.history) {
+    const more = e.history.commits > 1 ? ` and ${e.history.commits - 1} more` : "";
+    return { text: `in the git history (commit ${e.history.commit}${more}): rotate it, removing it from the code does not revoke it`, found: true };
+  }
+  return e.historyScan ? { text: HISTORY_SCAN[e.historyScan], found: false } : undefined;
+}
+
 /** What a value's absence from the history findings means when the history was not (fully) searched. */
 const HISTORY_SCAN: Record<NonNullable<RunReport["env"][number]["historyScan"]>, string> = {
   off: "git history not checked (history = false / --no-history): if this value was ever committed, rotate it",
@@ -95,12 +104,8 @@ export function renderText(report: RunReport, style: Style): string {
       const status = e.dotenv ? ` [${DOTENV_STATUS[e.dotenv].replace(".env", displayPath(e.dotenvFile ?? ".env"))}]` : "";
       out.push(`  ${text(e.name)}${e.provider ? ` (${text(e.provider)})` : ""}: ${e.files.map(displayPath).join(", ")}${status}`);
       if (e.message) out.push(`    ${paint(style, "yellow", text(e.message))}`);
-      if (e.history) {
-        const more = e.history.commits > 1 ? ` and ${e.history.commits - 1} more` : "";
-        out.push(`    ${paint(style, "red", `in the git history (commit ${e.history.commit}${more}): rotate it, removing it from the code does not revoke it`)}`);
-      } else if (e.historyScan) {
-        out.push(`    ${paint(style, "yellow", HISTORY_SCAN[e.historyScan])}`);
-      }
+      const history = historyNote(e);
+      if (history) out.push(`    ${paint(style, history.found ? "red" : "yellow", history.text)}`);
     }
     out.push("");
   }
