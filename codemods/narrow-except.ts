@@ -392,6 +392,8 @@ export const narrowExcept: Codemod = {
   },
   // The handlers, and where the names a new logger could take are spelled (module-level code,
   // imports and the names of definitions are parsed anyway).
+  // Its edits add logging calls, an import, a logger and exception names: no other codemod's work.
+  enables: [],
   sites(text) {
     return [...swallowingExcepts(text), ...loggerNameSites(text)];
   },

@@ -279,6 +279,8 @@ export const verifySsl: Codemod = {
   mayApply(text) {
     return PREFILTER.test(text) || escapedEnvironmentKeys(text, true).length > 0;
   },
+  // Its edits turn verification on and add `import ssl`: no other codemod's work.
+  enables: [],
   sites(text) {
     const sites = [...text.matchAll(SITES)].map((m) => m.index);
     return [...sites, ...escapedEnvironmentKeys(text)];

@@ -133,5 +133,11 @@ export interface Codemod {
    * (src/python/outline.ts). Without it, the codemod gets the whole tree.
    */
   sites?(text: string): readonly number[];
+  /**
+   * The codemods this one's edits may give work where they had none (secrets-to-env's
+   * `os.environ` lookups can make verify-ssl's PYTHONHTTPSVERIFY check apply). After a pass, only
+   * these and the pass's own codemods are asked again. Undefined: any codemod.
+   */
+  readonly enables?: readonly string[];
   produce(file: PythonFile, ctx: ProjectContext): CodemodResult;
 }

@@ -95,6 +95,29 @@ describe("reports are the same with the prefilters on and off", () => {
     }
   });
 
+  it("a codemod that declares whom its edits may enable enables nobody else (fixtures, a standard library sample)", () => {
+    const stdlib = stdlibDir();
+    const inputs: { codemod: Codemod; relPath: string; text: string }[] = [
+      ...cases.filter((k) => k.output).map((k) => ({ codemod: byId(k.codemod), relPath: k.relPath, text: fs.readFileSync(k.input, "utf8") })),
+      ...stdlibSample(stdlib, { size: 60, salt: "enables", maxBytes: 40 * 1024 }).flatMap((rel) => {
+        const text = fs.readFileSync(path.join(stdlib, rel), "latin1");
+        return codemods.filter((c) => c.enables && c.mayApply(text, rel)).map((codemod) => ({ codemod, relPath: rel, text }));
+      }),
+    ];
+    let checked = 0;
+    for (const { codemod, relPath, text } of inputs) {
+      if (!codemod.enables) continue;
+      const out = processSource(Buffer.from(text, "utf8"), contextFor(relPath), { codemods: [codemod], maxBytes: MAX });
+      if (out.status !== "changed") continue;
+      checked++;
+      for (const other of codemods) {
+        if (other === codemod || codemod.enables.includes(other.id) || other.mayApply(text, relPath)) continue;
+        expect(other.mayApply(out.after!, relPath), `${codemod.id}'s fix of ${relPath} gave ${other.id} work`).toBe(false);
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
+  });
+
   it("keyword lookups find what walking the whole tree finds", () => {
     const ids = (nodes: readonly { type: string; startIndex: number; endIndex: number }[]): string[] => nodes.map((n) => `${n.type}@${n.startIndex}-${n.endIndex}`);
     const handlers = query("(except_clause) @handler");

@@ -161,6 +161,21 @@ function parseFor(
   return { tree: parsePython(text), hidden: [] };
 }
 
+/**
+ * The codemods whose prefilter is asked about the text a pass produced: the pass's own, and
+ * those its applied changes may have given work (Codemod.enables; undefined: any). A prefilter
+ * that said no before the pass cannot say yes after it otherwise.
+ */
+function nextCandidates(all: readonly Codemod[], ran: readonly Codemod[], applied: readonly Change[]): readonly Codemod[] {
+  const ids = new Set(ran.map((c) => c.id));
+  for (const id of new Set(applied.map((c) => c.codemod))) {
+    const enables = all.find((c) => c.id === id)?.enables;
+    if (!enables) return all;
+    for (const e of enables) ids.add(e);
+  }
+  return all.filter((c) => ids.has(c.id));
+}
+
 /** Where each of `edits` (disjoint, on the old text) starts in the new text. */
 function editedPlaces(edits: readonly TextEdit[]): number[] {
   let shift = 0;
@@ -301,7 +316,7 @@ function fixpoint(
     const edits = accepted.flatMap((c) => c.edits);
     const text = applyEdits(file.text, edits);
     // The next pass's codemods, for which the new text is parsed.
-    codemods = options.prefilter === false ? options.codemods : admittedBy(options.codemods, text, file.relPath);
+    codemods = options.prefilter === false ? options.codemods : admittedBy(nextCandidates(options.codemods, codemods, accepted), text, file.relPath);
     // (A partial parse showing an error is redone whole: only a whole parse judges the fix.)
     const parsed = options.freshReparse ? { tree: parsePython(text), hidden: [] } : parseFor(text, codemods, partial, { tree: file.tree, text: file.text, edits });
     const reparsed = new PythonFile(ctx.relPath, text, parsed.tree, source.eol, parsed.hidden);
