@@ -60,6 +60,9 @@ const IMPORT = /(?:import|from)(?![A-Za-z0-9_\u0080-\uffff])/y;
 /** `print x`, `exec code`, `print >>f, x`: what follows the word is no operator Python 3 allows there. */
 const PY2_STATEMENT = /(?:print|exec)[ \t]+(?![ \t]*[(=.,)\[;:#\r\n]|[ \t]*$)/y;
 
+const isWordOrStar = (c: number): boolean =>
+  (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x2a;
+
 /** Characters the scan of a logical line must look at; every other one is just its last significant character. */
 const SPECIAL = new Uint8Array(128);
 for (const c of "\n\r \t\f#\\\"'`()[]{}<,") SPECIAL[c.charCodeAt(0)] = 1;
@@ -91,20 +94,22 @@ function logicalLines(text: string): LogicalLine[] | undefined {
     const code = i;
     let kind: LogicalLine["kind"] = "";
     let name = "";
+    // The patterns are tried only where the first letter allows them (most lines start otherwise).
     DEFINITION.lastIndex = code;
-    const def = DEFINITION.exec(text);
+    const def = first === 0x64 /* d */ || first === 0x63 /* c */ || first === 0x61 /* a */ ? DEFINITION.exec(text) : null;
     if (def) {
       kind = def[1] !== undefined ? "def" : "class";
       name = def[1] ?? def[2]!;
     } else if (first === 0x40) {
       kind = "@";
-    } else {
+    } else if (first === 0x69 /* i */ || first === 0x66 /* f */) {
       IMPORT.lastIndex = code;
       if (IMPORT.test(text)) kind = "import";
+    } else if (first === 0x70 /* p */ || first === 0x65 /* e */) {
       PY2_STATEMENT.lastIndex = code;
       if (PY2_STATEMENT.test(text)) return undefined;
     }
-    const exceptClause = text.startsWith("except", code) && !/[A-Za-z0-9_*]/.test(text[code + 6] ?? "");
+    const exceptClause = first === 0x65 && text.startsWith("except", code) && !isWordOrStar(text.charCodeAt(code + 6));
     // To the end of the logical line.
     let depth = 0;
     let last = 0;
@@ -130,7 +135,9 @@ function logicalLines(text: string): LogicalLine[] | undefined {
         continue;
       }
       if (c === 0x23) {
-        while (i < n && text.charCodeAt(i) !== NL && text.charCodeAt(i) !== CR) i++;
+        // To the line break (a lone CR never gets here: such files are skipped before parsing).
+        const nl = text.indexOf("\n", i);
+        i = nl < 0 ? n : text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
         continue;
       }
       if (c === 0x5c) {
