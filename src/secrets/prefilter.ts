@@ -19,8 +19,23 @@ import { isCredentialName, nameWords, PROVIDER_GATE, PROVIDER_RULES, URL_GATE } 
 
 /** The provider rules' own patterns: a value holding a provider credential matches one. */
 const PROVIDER_PATTERNS = new RegExp(PROVIDER_RULES.map((r) => `(?:${r.pattern.source})`).join("|"));
-/** Where a credential name may sit: each hit is checked as an identifier and as a string. */
-const NAME_HINT = /passw|passphrase|pass(?![a-z])|pwd|pswd|secret|token|credential|(?:api|access|private|auth)(?:[^a-z0-9\n\r"'\\]|\\[^\n\r])*key|aws|amazon/gi;
+/** `word` in any case, as classes: V8 scans a case-insensitive (`i`) alternation a third slower. */
+const caseless = (word: string): string => word.replace(/[a-z]/g, (c) => `[${c}${c.toUpperCase()}]`);
+
+/**
+ * Where a credential name may sit: each hit is checked as an identifier and as a string. (What
+ * /passw|passphrase|pass(?![a-z])|pwd|pswd|secret|token|credential|(?:api|access|private|auth)(?:[^a-z0-9\n\r"'\\]|\\[^\n\r])*key|aws|amazon/gi
+ * matches, spelled without the `i` flag.)
+ */
+const NAME_HINT = new RegExp(
+  [
+    caseless("passw"), caseless("passphrase"), `${caseless("pass")}(?![a-zA-Z])`, caseless("pwd"), caseless("pswd"), caseless("secret"),
+    caseless("token"), caseless("credential"),
+    `(?:${["api", "access", "private", "auth"].map(caseless).join("|")})(?:[^a-zA-Z0-9\\n\\r"'\\\\]|\\\\[^\\n\\r])*${caseless("key")}`,
+    caseless("aws"), caseless("amazon"),
+  ].join("|"),
+  "g",
+);
 
 const URL_RULE = PROVIDER_RULES.find((r) => r.provider === "url")!;
 
