@@ -17,9 +17,17 @@ function confined(root: string, relPath: string): string | undefined {
   return abs;
 }
 
+/**
+ * Texts kept for the next read, in all (UTF-16 code units): secrets-to-env reads every Python file
+ * of a project once to see its names, and a cache of every one would hold the whole project in
+ * memory in each thread. Beyond this, texts are read again when asked for.
+ */
+const CACHED_CHARS = 8 * 1024 * 1024;
+
 export function projectFs(root: string): ProjectFs {
   const texts = new Map<string, string | undefined>();
   const dirs = new Map<string, string[] | undefined>();
+  let cached = 0;
   return {
     readText(relPath) {
       if (texts.has(relPath)) return texts.get(relPath);
@@ -30,7 +38,10 @@ export function projectFs(root: string): ProjectFs {
       } catch {
         text = undefined;
       }
-      texts.set(relPath, text);
+      if (cached + (text?.length ?? 0) <= CACHED_CHARS) {
+        texts.set(relPath, text);
+        cached += text?.length ?? 0;
+      }
       return text;
     },
     listDir(relPath) {
