@@ -66,10 +66,20 @@ const isWordChar = (c: number): boolean =>
   (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c >= 0x80;
 const isLineBreak = (c: number): boolean => c === 0x0a || c === 0x0d;
 
+/** Answers of credentialName: a code base spells the same few names thousands of times. */
+const credentialNames = new Map<string, boolean>();
+
 function credentialName(name: string): boolean {
-  if (isCredentialName(name)) return true;
-  const words = nameWords(name);
-  return words.includes("aws") || words.includes("amazon");
+  const known = credentialNames.get(name);
+  if (known !== undefined) return known;
+  let yes = isCredentialName(name);
+  if (!yes) {
+    const words = nameWords(name);
+    yes = words.includes("aws") || words.includes("amazon");
+  }
+  if (credentialNames.size >= 50_000) credentialNames.clear();
+  credentialNames.set(name, yes);
+  return yes;
 }
 
 /**
@@ -183,7 +193,7 @@ function boundName(text: string, start: number, end: number): boolean {
   let e = end;
   while (s > 0 && isWordChar(text.charCodeAt(s - 1))) s--;
   while (e < text.length && isWordChar(text.charCodeAt(e))) e++;
-  if (credentialName(text.slice(s, e)) && assignedLiteral(text, e)) return true;
+  if (assignedLiteral(text, e) && credentialName(text.slice(s, e))) return true;
   // As the content of a one-line string (a dict key, a subscript, os.getenv's variable).
   for (const q of [0x22, 0x27]) {
     let left = start - 1;
