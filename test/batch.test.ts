@@ -9,7 +9,6 @@ import { PassThrough } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { codemods } from "../codemods/index.js";
-import { buildCli } from "../src/cli/app.js";
 import { dedupeRepos, parseRepoList, parseShard, readRepoList, selectRepos, shardOf, BatchError } from "../src/engine/batch.js";
 import { progressBar, wantsProgress } from "../src/engine/progress.js";
 import { runFix } from "../src/engine/run.js";
@@ -21,6 +20,7 @@ import { renderSarif } from "../src/reports/sarif.js";
 import { renderText } from "../src/reports/text.js";
 import { useFreshWorkers } from "./build.js";
 import { FIXTURES, setup } from "./helpers.js";
+import { runCli, type CliRun } from "./run-cli.js";
 
 beforeAll(async () => {
   await setup();
@@ -36,28 +36,8 @@ function sampleWorkspace(): string {
   return dir;
 }
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-async function cli(args: string[], cwd: string, stderrTTY = false): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = Object.assign(new PassThrough(), stderrTTY ? { isTTY: true, columns: 120 } : {});
-  let out = "";
-  let err = "";
-  stdout.on("data", (d) => (out += d));
-  stderr.on("data", (d) => (err += d));
-  const before = process.cwd();
-  process.chdir(cwd);
-  try {
-    const code = await buildCli().run(args, { stdin: process.stdin, stdout, stderr, colorDepth: 1 } as never);
-    return { code, stdout: out, stderr: err };
-  } finally {
-    process.chdir(before);
-  }
-}
+const cli = (args: string[], cwd: string, stderrTTY = false): Promise<CliRun> => runCli(args, { cwd, stderrTTY });
 
 describe("repository lists", () => {
   it("parses one path per line, skipping blanks and # comments", () => {

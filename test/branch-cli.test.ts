@@ -4,24 +4,14 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { buildCli } from "../src/cli/app.js";
 import { readRepoList } from "../src/cli/branch.js";
 import { git, useIsolatedGit, sampleRepo, snapshot, tempDir } from "./branch-helpers.js";
+import { runCli, type CliRun } from "./run-cli.js";
 
 useIsolatedGit();
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => (out += d.toString()));
-  stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const code = await buildCli().run(args, { stdin: process.stdin, stdout, stderr, colorDepth: 1 } as never);
-  return { code, stdout: out, stderr: err };
-}
+const cli = (args: string[]): Promise<CliRun> => runCli(args);
 
 describe("pyremedy branch (CLI)", () => {
   it("creates the branch and prints a summary per repository; JSON on request", async () => {

@@ -5,24 +5,14 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { buildCli } from "../src/cli/app.js";
 import { moveAnchors } from "../src/config.js";
 import { git, identify, show, snapshot, subjects, tempDir, tree, useIsolatedGit, withRemote } from "./branch-helpers.js";
+import { runCli, type CliRun } from "./run-cli.js";
 
 useIsolatedGit();
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => (out += d.toString()));
-  stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const code = await buildCli().run(args, { stdin: process.stdin, stdout, stderr, colorDepth: 1 } as never);
-  return { code, stdout: out, stderr: err };
-}
+const cli = (args: string[]): Promise<CliRun> => runCli(args);
 
 const TLS = 'import requests\n\n\ndef fetch(url):\n    return requests.get(url, verify=False, timeout=5)\n';
 const BARE = "def parse(text):\n    try:\n        return int(text)\n    except:\n        return None\n";

@@ -6,24 +6,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execFileSync, spawnSync } from "node:child_process";
-import { PassThrough } from "node:stream";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../src/cli/app.js";
 import { FIXTURES, ROOT, setup } from "./helpers.js";
 import { ruffFindings } from "./oracles/ruff.js";
+import { runCli, type CliRun } from "./run-cli.js";
 
 beforeAll(setup);
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d) => (out += d));
-  stderr.on("data", (d) => (err += d));
-  const code = await buildCli().run(args, { stdin: process.stdin, stdout, stderr, colorDepth: 1 } as never);
-  return { code, stdout: out, stderr: err };
-}
+const run = (args: string[]): Promise<CliRun> => runCli(args);
 
 function copySampleRepos(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pyremedy-cli-"));

@@ -8,18 +8,17 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codemodById } from "../codemods/index.js";
 import { narrowExcept } from "../codemods/narrow-except.js";
 import { secretsToEnv } from "../codemods/secrets-to-env.js";
-import { buildCli } from "../src/cli/app.js";
 import { ConfigError, parseConfig, resolveSettings } from "../src/config.js";
 import { explainCodemod } from "../src/docs.js";
 import { runFix } from "../src/engine/run.js";
 import { checkEnvFile, envExampleOf, secretsSettings } from "../src/secrets/options.js";
 import { dotenvMap } from "../src/secrets/dotenv.js";
 import { fixtureCases, fixtureContext, ROOT, runOn, setup } from "./helpers.js";
+import { runCli, type CliRun } from "./run-cli.js";
 
 beforeAll(setup);
 
@@ -45,22 +44,7 @@ function read(root: string, rel: string): string {
   return fs.readFileSync(path.join(root, rel), "utf8");
 }
 
-async function cli(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d: Buffer) => (out += d.toString()));
-  stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const before = process.cwd();
-  if (cwd) process.chdir(cwd);
-  try {
-    const code = await buildCli().run(args, { stdin: process.stdin, stdout, stderr, colorDepth: 1 } as never);
-    return { code, stdout: out, stderr: err };
-  } finally {
-    process.chdir(before);
-  }
-}
+const cli = (args: string[], cwd?: string): Promise<CliRun> => runCli(args, { cwd });
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", ...args], { cwd, encoding: "utf8" });

@@ -5,16 +5,15 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import picomatch from "picomatch";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../src/cli/app.js";
 import { optionValue, type Codemod } from "../src/codemod.js";
 import { anchorGlob, ConfigError, ConfigFinder, isPlausibleBranchName, parseConfig, planRuns, renderSettings, resolveSettings } from "../src/config.js";
 import { explainCodemod } from "../src/docs.js";
 import { discover } from "../src/engine/discover.js";
 import { runFix } from "../src/engine/run.js";
 import { setup } from "./helpers.js";
+import { runCli, type CliRun } from "./run-cli.js";
 
 beforeAll(setup);
 
@@ -65,19 +64,7 @@ function errorOf(fn: () => unknown): Error {
   throw new Error("expected an error");
 }
 
-async function run(args: string[], cwd?: string): Promise<{ code: number; stdout: string }> {
-  const stdout = new PassThrough();
-  let out = "";
-  stdout.on("data", (d) => (out += d));
-  const before = process.cwd();
-  if (cwd) process.chdir(cwd);
-  try {
-    const code = await buildCli().run(args, { stdin: process.stdin, stdout, stderr: new PassThrough(), colorDepth: 1 } as never);
-    return { code, stdout: out };
-  } finally {
-    process.chdir(before);
-  }
-}
+const run = (args: string[], cwd?: string): Promise<CliRun> => runCli(args, { cwd });
 
 describe("parsing and validation", () => {
   const F = "/p/pyproject.toml";

@@ -16,6 +16,7 @@ import { locatePackage, parseIni, readDistribution, type ProjectReader } from ".
 import { moduleInterface, sortDunderAll, sortNames } from "../src/python/public-names.js";
 import { fixtureCases, fixtureContext, FIXTURES, runOn, setup } from "./helpers.js";
 import { ruffFindings } from "./oracles/ruff.js";
+import { runCli } from "./run-cli.js";
 
 beforeAll(setup);
 
@@ -349,17 +350,10 @@ describe("fix --verify", () => {
   });
 
   it("runs from the command line with --verify and prints what it did on stderr", async () => {
-    const { buildCli } = await import("../src/cli/app.js");
-    const { PassThrough } = await import("node:stream");
     const dir = projectCopy("flat-package");
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let err = "";
-    stderr.on("data", (d) => (err += d));
-    stdout.resume();
-    const code = await buildCli().run(["fix", "--select", "init-exports", "--verify", "--quiet", "--write", dir], { stdin: process.stdin, stdout, stderr, colorDepth: 1 } as never);
+    const { code, stderr } = await runCli(["fix", "--select", "init-exports", "--verify", "--quiet", "--write", dir]);
     expect(code).toBe(0);
-    expect(err).toMatch(/--verify: imported mathkit with the fixes in place/);
+    expect(stderr).toMatch(/--verify: imported mathkit with the fixes in place/);
   });
 });
 

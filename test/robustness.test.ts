@@ -12,7 +12,6 @@ import { PassThrough } from "node:stream";
 import { beforeAll, describe, expect, it } from "vitest";
 import { narrowExcept } from "../codemods/narrow-except.js";
 import { verifySsl } from "../codemods/verify-ssl.js";
-import { buildCli } from "../src/cli/app.js";
 import { ConfigError, planBatch, planRuns } from "../src/config.js";
 import { discover } from "../src/engine/discover.js";
 import { progressBar } from "../src/engine/progress.js";
@@ -25,6 +24,7 @@ import { renderPatch } from "../src/reports/patch.js";
 import { renderSummary, renderText } from "../src/reports/text.js";
 import { displayPath, visibleDiff, visibleText } from "../src/visible.js";
 import { setup } from "./helpers.js";
+import { runCli, type CliRun } from "./run-cli.js";
 
 beforeAll(setup);
 
@@ -50,28 +50,8 @@ function rawControls(out: string): string[] {
   return [...out.replace(/\u001b\[\d+m/g, "").matchAll(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g)].map((m) => m[0]);
 }
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-async function cli(args: string[], cwd: string): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d) => (out += d));
-  stderr.on("data", (d) => (err += d));
-  const before = process.cwd();
-  process.chdir(cwd);
-  try {
-    const code = await buildCli().run(args, { stdin: process.stdin, stdout, stderr, colorDepth: 1 } as never);
-    return { code, stdout: out, stderr: err };
-  } finally {
-    process.chdir(before);
-  }
-}
+const cli = (args: string[], cwd: string): Promise<CliRun> => runCli(args, { cwd });
 
 const FIXABLE = "import json\n\n\ndef load(path):\n    try:\n        with open(path) as f:\n            return json.load(f)\n    except:\n        return None\n";
 const VERIFY = (url: string): string => `import requests\n\nrequests.get("${url}", verify=False)\n`;

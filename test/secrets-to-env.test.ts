@@ -9,11 +9,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { beforeAll, describe, expect, it } from "vitest";
 import { secretsToEnv } from "../codemods/secrets-to-env.js";
 import type { EnvEntry, ProjectContext } from "../src/codemod.js";
-import { buildCli } from "../src/cli/app.js";
 import { selectCompatible } from "../src/engine/apply.js";
 import { settleEnvFiles } from "../src/engine/env-files.js";
 import { maskAll, maskSecret } from "../src/engine/mask.js";
@@ -31,6 +29,7 @@ import { mayHoldSecret } from "../src/secrets/prefilter.js";
 import { expandTemplate, FAKE_KINDS, fakeSecret } from "./fake-secrets.js";
 import { FIXTURES, ROOT, runOn, setup } from "./helpers.js";
 import { ruffFindings } from "./oracles/ruff.js";
+import { runCli } from "./run-cli.js";
 
 beforeAll(setup);
 
@@ -408,19 +407,8 @@ function workspace(): { dir: string; secrets: string[] } {
 }
 
 async function cli(args: string[], cwd: string): Promise<{ code: number; out: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  stdout.on("data", (d) => (out += d));
-  stderr.on("data", (d) => (out += d));
-  const before = process.cwd();
-  process.chdir(cwd);
-  try {
-    const code = await buildCli().run(args, { stdin: process.stdin, stdout, stderr, colorDepth: 1 } as never);
-    return { code, out };
-  } finally {
-    process.chdir(before);
-  }
+  const { code, output } = await runCli(args, { cwd });
+  return { code, out: output };
 }
 
 const PIECE = 10;

@@ -5,12 +5,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
 import { beforeAll, describe, expect, it } from "vitest";
 import { codemodById } from "../codemods/index.js";
-import { buildCli } from "../src/cli/app.js";
 import type { Codemod } from "../src/codemod.js";
 import { runOn, setup } from "./helpers.js";
+import { runCli, type CliRun } from "./run-cli.js";
 
 beforeAll(setup);
 
@@ -103,13 +102,7 @@ describe("the engine finds unused `# pyremedy: ignore` comments", () => {
 });
 
 describe("pyremedy fix --report-unused-ignores", () => {
-  async function run(args: string[]): Promise<{ code: number; stdout: string }> {
-    const stdout = new PassThrough();
-    let out = "";
-    stdout.on("data", (d) => (out += d));
-    const code = await buildCli().run(args, { stdin: process.stdin, stdout, stderr: new PassThrough(), colorDepth: 1 } as never);
-    return { code, stdout: out };
-  }
+  const run = (args: string[]): Promise<CliRun> => runCli(args);
 
   it("lists them (text and JSON) and exits 1; without the flag they are not reported", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pyremedy-unused-"));

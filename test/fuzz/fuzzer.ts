@@ -19,35 +19,20 @@ import os from "node:os";
 import path from "node:path";
 import { codemods as registry } from "../../codemods/index.js";
 import type { Codemod, ProjectContext } from "../../src/codemod.js";
-import { projectContext, projectFs, type ProjectFs } from "../../src/engine/context.js";
+import { projectContext, projectFs } from "../../src/engine/context.js";
 import { processSource, type FileOutcome } from "../../src/engine/process.js";
 import { runFix } from "../../src/engine/run.js";
 import { decodeSource } from "../../src/engine/source.js";
 import { countSyntaxErrors, initPython, parsePython } from "../../src/python/parser.js";
 import { stdlibDir, stdlibSample } from "../../scripts/stdlib.js";
 import { compileAll, PACKAGE_ROOT } from "../../scripts/write-check.js";
+import { fixtureProjectFs } from "../helpers.js";
 import { mutate, Rng } from "./mutators.js";
 
 export interface CorpusEntry {
   readonly name: string;
   readonly bytes: Uint8Array;
   readonly ctx: ProjectContext;
-}
-
-/** A project fixture's file system: `x.input.py` seen as `x.py`, `.output.py` hidden (as in test/helpers.ts). */
-function fixtureProjectFs(root: string): ProjectFs {
-  const real = projectFs(root);
-  return {
-    readText(rel) {
-      const direct = rel.endsWith(".input.py") || rel.endsWith(".output.py") ? undefined : real.readText(rel);
-      return direct ?? (rel.endsWith(".py") ? real.readText(`${rel.slice(0, -3)}.input.py`) : undefined);
-    },
-    listDir(rel) {
-      const names = real.listDir(rel);
-      if (!names) return undefined;
-      return [...new Set(names.filter((n) => !n.endsWith(".output.py")).map((n) => n.replace(/\.input\.py$/, ".py")))].sort();
-    },
-  };
 }
 
 function filesBelow(dir: string, accept: (name: string) => boolean): string[] {
