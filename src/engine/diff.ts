@@ -134,7 +134,7 @@ function hunksOf(runs: readonly Run[]): StructuredPatchHunk[] {
 }
 
 /** A unified diff of one file, with `a/` and `b/` prefixes that `git apply` accepts from the root. */
-export function unifiedDiff(relPath: string, before: string, after: string, prefix = "", segmentAbove = LARGE_DIFF): string {
+export function unifiedDiff(relPath: string, before: string, after: string, prefix = "", walkAbove = LARGE_DIFF): string {
   const name = prefix ? `${prefix.replace(/\/+$/, "")}/${relPath}` : relPath;
   const a = splitLines(before);
   const b = splitLines(after);
@@ -142,7 +142,7 @@ export function unifiedDiff(relPath: string, before: string, after: string, pref
   // minute. Past LARGE_DIFF differing lines, the walk's alignment makes the hunks (its diff may be
   // a little less minimal where a change holds lines both sides share).
   const { runs, differing } = align(a, b);
-  const patch = runs && differing > segmentAbove
+  const patch = runs && differing > walkAbove
     ? formatPatch({ oldFileName: headerPath(`a/${name}`), newFileName: headerPath(`b/${name}`), oldHeader: undefined, newHeader: undefined, hunks: hunksOf(runs) }, FILE_HEADERS_ONLY)
     : createTwoFilesPatch(headerPath(`a/${name}`), headerPath(`b/${name}`), before, after, undefined, undefined, {
       context: CONTEXT,

@@ -252,10 +252,15 @@ class WorkerPool implements Executor {
     return slot.crashes < MAX_CRASHES;
   }
 
-  /** A task that never started on `slot`'s dead worker: to a fresh one, another slot, this thread, or failed. */
+  /** A task that never started on `slot`'s dead worker: to a fresh one or another slot while one is usable. */
   private repost(slot: Slot, id: number, pending: Pending, reason: string): void {
     const target = this.usable(slot) ? slot : this.slots.find((s) => this.usable(s));
-    if (target) return this.post(target, id, pending);
+    if (target) this.post(target, id, pending);
+    else this.withoutWorkers(pending, reason);
+  }
+
+  /** Every slot given up: the fallback (this thread) processes the task, or it fails. */
+  private withoutWorkers(pending: Pending, reason: string): void {
     const fallback = this.fallback;
     if (fallback) setImmediate(() => pending.resolve(fallback(pending.task)));
     else pending.resolve(crashed(`${reason}; ${MAX_CRASHES} workers in a row died before finishing a file, none is started again`));
@@ -288,7 +293,7 @@ class WorkerPool implements Executor {
   run(task: Task): Promise<FileOutcome> {
     const live = this.slots.filter((s) => this.usable(s));
     if (live.length === 0) {
-      return new Promise((resolve) => this.repost(this.slots[0]!, this.nextId++, { task, resolve }, "no worker left"));
+      return new Promise((resolve) => this.withoutWorkers({ task, resolve }, "no worker left"));
     }
     const slot = live.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     return new Promise((resolve) => this.post(slot, this.nextId++, { task, resolve }));

@@ -76,6 +76,8 @@ export function findModuleLogger(file: PythonFile): ModuleLogger | undefined {
 
 /** The names a new logger may get, in the order they are tried. */
 const CANDIDATES = [...NEW_NAMES, ...[2, 3, 4, 5, 6, 7, 8, 9].map((i) => `logger_${i}`)];
+/** Each candidate as a word, compiled once. */
+const SPELLED = new Map(CANDIDATES.map((name) => [name, new RegExp(`\\b${name}\\b`, "g")]));
 
 /**
  * Where the text spells the names planNewLogger would look up (for Codemod.sites): each
@@ -84,9 +86,8 @@ const CANDIDATES = [...NEW_NAMES, ...[2, 3, 4, 5, 6, 7, 8, 9].map((i) => `logger
 export function loggerNameSites(text: string): number[] {
   const sites: number[] = [];
   for (const name of CANDIDATES) {
-    const re = new RegExp(`\\b${name}\\b`, "g");
     const before = sites.length;
-    for (let m = re.exec(text); m; m = re.exec(text)) sites.push(m.index);
+    for (const m of text.matchAll(SPELLED.get(name)!)) sites.push(m.index);
     if (sites.length === before) break;
   }
   return sites;
@@ -98,7 +99,9 @@ export function loggerNameSites(text: string): number[] {
  * `.exception(...)` that nothing binds (calls to the logger a previous pass planned to define).
  */
 function isTaken(file: PythonFile, name: string): boolean {
-  if (!new RegExp(`\\b${name}\\b`).test(file.text)) return false;
+  const spelled = SPELLED.get(name)!;
+  spelled.lastIndex = 0;
+  if (!spelled.test(file.text)) return false;
   const module = scopeBindings(file.root);
   // Found by spelling (keywords.ts): descendantsOfType("identifier") would walk the whole tree.
   for (const id of tokensSpelled(file, name, "identifier")) {
