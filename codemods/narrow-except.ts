@@ -76,6 +76,15 @@ function parseHandler(clause: Node): Handler | undefined {
   return { clause, keyword, colon, block, body, value, type: value };
 }
 
+/** Is Exception or BaseException spelled in the type expression (as a name or an attribute), whatever it binds to? */
+function spellsBlind(node: Node | undefined): boolean {
+  if (!node) return false;
+  if (node.type === "identifier") return BLIND.has(node.text);
+  if (node.type === "attribute") return BLIND.has(node.childForFieldName("attribute")?.text ?? "");
+  if (node.type === "tuple" || node.type === "parenthesized_expression") return node.namedChildren.some((c) => !!c && spellsBlind(c));
+  return false;
+}
+
 /** Does the type expression name Exception or BaseException (alone, in a tuple, or as builtins.X)? */
 function isBlind(file: PythonFile, node: Node | undefined): boolean {
   if (!node) return false;
@@ -242,7 +251,9 @@ function planBare(file: PythonFile, h: Handler, infer: boolean): Plan {
 }
 
 function planBlind(file: PythonFile, h: Handler): Plan | undefined {
-  if (!swallows(h) || logsError(file, h)) return undefined;
+  // isBlind reads the bindings of the scopes around (a walk of each) and the imports: last, as
+  // most handlers that name Exception do something with it.
+  if (!spellsBlind(h.type) || !swallows(h) || !isBlind(file, h.type) || logsError(file, h)) return undefined;
   const alias = h.alias?.text;
   const printing = alias ? h.body.find((s) => printCall(s) && mentions([s], alias)) : undefined;
   if (printing) {
@@ -412,7 +423,7 @@ export const narrowExcept: Codemod = {
     for (const node of nodesByKeyword(file, "except", EXCEPT_CLAUSE)) {
       const h = parseHandler(node);
       if (!h) continue;
-      const plan = !h.value ? planBare(file, h, infer) : isBlind(file, h.type) ? planBlind(file, h) : undefined;
+      const plan = !h.value ? planBare(file, h, infer) : planBlind(file, h);
       if (!plan) continue;
       plans.push(plan);
       if (suppressed(file, h)) muted.add(plan);

@@ -48,6 +48,7 @@ function codingCookie(bytes: Uint8Array, start: number): string | undefined {
 }
 
 function dominantEol(text: string): "\n" | "\r\n" | "\r" {
+  if (!text.includes("\r")) return "\n";
   let crlf = 0, lf = 0, cr = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);

@@ -12,6 +12,16 @@ const NESTED_SCOPES = new Set([
 
 const SCOPES = new Set(["module", "function_definition", "class_definition"]);
 
+/**
+ * Expressions that hold no binding but a walrus (`:=`): no statement, `as` clause or target can
+ * stand inside one. A scope whose text has no `:=` is walked without entering them.
+ */
+const PLAIN_EXPRESSIONS = new Set([
+  "call", "argument_list", "keyword_argument", "string", "concatenated_string", "binary_operator", "boolean_operator",
+  "comparison_operator", "unary_operator", "not_operator", "conditional_expression", "attribute", "subscript", "slice",
+  "dictionary", "pair", "list", "set", "await", "identifier", "integer", "float", "true", "false", "none",
+]);
+
 /** Per tree, scope node id → names (tree-sitter hands out a fresh Node object on every access). */
 const cache = new WeakMap<Tree, Map<number, Set<string>>>();
 
@@ -83,6 +93,7 @@ export function scopeBindings(scope: Node): Set<string> {
   if (scope.type === "function_definition") parameters(scope, names);
   const body = scope.type === "module" ? scope : scope.childForFieldName("body");
   const stack: Node[] = body ? [...body.namedChildren].filter((n): n is Node => !!n).reverse() : [];
+  const walrus = scope.text.includes(":=");
   while (stack.length > 0) {
     const node = stack.pop()!;
     switch (node.type) {
@@ -108,7 +119,7 @@ export function scopeBindings(scope: Node): Set<string> {
         for (const c of node.namedChildren) if (c?.type === "identifier") globals.add(c.text);
         continue;
     }
-    if (NESTED_SCOPES.has(node.type)) continue;
+    if (NESTED_SCOPES.has(node.type) || (!walrus && PLAIN_EXPRESSIONS.has(node.type))) continue;
     for (let i = node.namedChildCount - 1; i >= 0; i--) {
       const child = node.namedChild(i);
       if (child) stack.push(child);
