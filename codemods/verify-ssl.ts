@@ -6,7 +6,7 @@ import type { Change, Codemod, Edit, Notice, Safety } from "../src/codemod.js";
 import type { PythonFile } from "../src/python/file.js";
 import { addImport, importBindings, qualifiedName } from "../src/python/imports.js";
 import { removeArgument, removeStatement } from "../src/python/edits.js";
-import { query } from "../src/python/parser.js";
+import { matchesAround, query } from "../src/python/parser.js";
 import { isTestPath } from "../src/python/paths.js";
 import { stringValue, unescape } from "../src/python/strings.js";
 
@@ -45,14 +45,21 @@ const PREFILTER = new RegExp(
 );
 
 /**
- * Where the query can match (Codemod.sites): a keyword or an attribute it names, followed by `=`;
- * a function it names; an environment variable's name, plain or written with escapes.
+ * Where the query can match (Codemod.sites): a keyword or an attribute it names, followed by `=`
+ * (after an annotation, `x.verify: bool = False`); a function it names; an environment
+ * variable's name, plain or written with escapes. The query runs only on the statements that
+ * hold one (matchesAround).
  */
 const SITES = new RegExp(
-  String.raw`\b(?:verify|ssl|verify_ssl|cert_reqs|check_hostname|verify_mode|_create_default_https_context)${WS}=(?!=)|` +
+  String.raw`\b(?:verify|ssl|verify_ssl|cert_reqs|check_hostname|verify_mode|_create_default_https_context)${WS}(?::[^=\r\n]*)?=(?!=)|` +
     String.raw`_create_unverified_context|disable_warnings|PYTHONHTTPSVERIFY|CURL_CA_BUNDLE`,
   "g",
 );
+
+/** Where the query can match: the SITES and the escaped environment keys. */
+function sites(text: string): number[] {
+  return [...[...text.matchAll(SITES)].map((m) => m.index), ...escapedEnvironmentKeys(text)];
+}
 
 /** A subscript key written with escapes: `os.environ["PYTHONHTTPS\x56ERIFY"]`. */
 const ESCAPED_KEY = /\[\s*[rRuU]?(["'])((?:[^"'\\\r\n]|\\[^\r\n])*\\(?:[^"'\\\r\n]|\\[^\r\n])*)\1/g;
@@ -281,13 +288,10 @@ export const verifySsl: Codemod = {
   },
   // Its edits turn verification on and add `import ssl`: no other codemod's work.
   enables: [],
-  sites(text) {
-    const sites = [...text.matchAll(SITES)].map((m) => m.index);
-    return [...sites, ...escapedEnvironmentKeys(text)];
-  },
+  sites,
   produce(file, ctx) {
     const out = new Collector(file);
-    for (const m of query(QUERY).matches(file.root)) {
+    for (const m of matchesAround(query(QUERY), file.root, sites(file.text))) {
       const cap = (name: string): Node | undefined => m.captures.find((c) => c.name === name)?.node;
       if (cap("kwarg")) keywordArgument(file, out, cap("kwarg")!, cap("kw")!.text, cap("kwvalue")!);
       else if (cap("attrassign")) attributeAssignment(file, out, cap("attrassign")!, cap("attr")!.text, cap("attrvalue")!);

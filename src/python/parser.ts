@@ -3,7 +3,7 @@
  * one reused Parser and compiled Queries. Call `initPython()` once before parsing.
  */
 import { createRequire } from "node:module";
-import { Edit, Language, Parser, Query, type Node, type Tree } from "web-tree-sitter";
+import { Edit, Language, Parser, Query, type Node, type QueryMatch, type Tree } from "web-tree-sitter";
 
 const require = createRequire(import.meta.url);
 
@@ -121,6 +121,32 @@ export function query(source: string): Query {
     queries.set(source, q);
   }
   return q;
+}
+
+/** The statement (a child of a block or the module) that holds `node`. */
+function statementOf(node: Node): Node {
+  let n = node;
+  while (n.parent && n.parent.type !== "block" && n.parent.type !== "module") n = n.parent;
+  return n;
+}
+
+/**
+ * The matches of `q` in the statements that hold `sites` (indices into the text), in document
+ * order, each once. A query visits every node under where it starts: a codemod that knows where
+ * it can act (Codemod.sites) runs its query there rather than over the whole tree.
+ */
+export function matchesAround(q: Query, root: Node, sites: readonly number[]): QueryMatch[] {
+  const statements = [...new Map(sites.map((i) => statementOf(root.descendantForIndex(i) ?? root)).map((s) => [s.startIndex, s])).values()]
+    .sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+  const matches: QueryMatch[] = [];
+  let covered = -1;
+  for (const statement of statements) {
+    // One nested in a statement already queried (a site in an `if` header and one in its body).
+    if (statement.endIndex <= covered) continue;
+    covered = statement.endIndex;
+    matches.push(...q.matches(statement));
+  }
+  return matches;
 }
 
 /**
