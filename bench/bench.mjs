@@ -6,7 +6,7 @@
  *   npm run bench [-- --rounds 3] [-- --scales 1,2,4] [-- --no-bandit] [-- PATH]
  *   npm run bench -- --check-prefilter [PATH]
  *
- * - pyremedy: the built CLI (`dist/`, run `npm run build` first), `fix --format json` (a full
+ * - pyremedy: the built CLI (package.json `bin`, the bundle; run `npm run build` first), `fix --format json` (a full
  *   preview, every codemod, default --jobs), the report read only for its summary. Each run is
  *   a fresh process, so its time includes Node's start and the WASM warm-up.
  * - ruff: @astral-sh/ruff-wasm-nodejs in this process with the rules of pyremedy's four flaw
@@ -27,7 +27,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const dist = path.join(root, "dist");
-const bin = path.join(dist, "src", "cli", "main.js");
+// What users run: package.json's bin (the bundle scripts/bundle.mjs builds).
+const bin = path.join(root, JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).bin.pyremedy);
 
 const RUFF_RULES = ["E722", "BLE001", "S110", "S112", "S105", "S106", "S107", "S323", "S501", "S502", "S503", "S504", "S507"];
 const BANDIT_TESTS = ["B110", "B112", "B105", "B106", "B107", "B323", "B501", "B502", "B503", "B504", "B507"];

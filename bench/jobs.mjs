@@ -14,7 +14,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const bin = path.join(root, "dist", "src", "cli", "main.js");
+// What users run: package.json's bin (the bundle scripts/bundle.mjs builds).
+const bin = path.join(root, JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).bin.pyremedy);
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
   const i = args.indexOf(name);

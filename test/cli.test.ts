@@ -124,7 +124,23 @@ describe("pyremedy list / explain", () => {
 });
 
 describe("end to end through the built binary", () => {
-  const bin = path.join(ROOT, "dist/src/cli/main.js");
+  // What users run: package.json's bin, the esbuild bundle (scripts/bundle.mjs) of tsc's dist/src.
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { bin: { pyremedy: string } };
+  const bin = path.join(ROOT, pkg.bin.pyremedy);
+
+  it("the bundle, with its own worker threads, reports what tsc's build reports in one thread", () => {
+    expect(pkg.bin.pyremedy).toBe("dist/bundle/pyremedy.js");
+    const dir = copySampleRepos();
+    const report = (cli: string, jobs: string): unknown => {
+      const r = spawnSync(process.execPath, [cli, "fix", "--format", "json", "--jobs", jobs, dir], { encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(1);
+      return JSON.parse(r.stdout);
+    };
+    const bundled = report(bin, "3") as { summary: { filesFailed: number; changes: number } };
+    expect(bundled.summary.filesFailed).toBe(0); // a worker that cannot start fails its files
+    expect(bundled.summary.changes).toBeGreaterThan(10);
+    expect(bundled).toEqual(report(path.join(ROOT, "dist/src/cli/main.js"), "1"));
+  });
 
   it("ruff's S501/S323 findings on the sample repos go from >0 to 0", () => {
     const dir = copySampleRepos();

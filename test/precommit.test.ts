@@ -110,7 +110,7 @@ describe(".pre-commit-hooks.yaml", () => {
     expect(shlexSplit(hook("pyremedy").entry)).toEqual(["pyremedy", "fix"]);
     expect(shlexSplit(hook("pyremedy-fix").entry)).toEqual(["pyremedy", "fix", "--write"]);
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
-    expect(pkg.bin.pyremedy).toBe("dist/src/cli/main.js"); // what `language: node` puts on PATH
+    expect(pkg.bin.pyremedy).toBe("dist/bundle/pyremedy.js"); // what `language: node` puts on PATH
     expect(pkg.scripts.prepare).toMatch(/build|tsc/); // the hook repo is installed from source: it must build itself
   });
 });
