@@ -200,6 +200,10 @@ describe("secrets-to-env's prefilter", () => {
     ["a provider key split over two literals", `KEY = ("${fakeSecret("github").slice(0, 2)}"\n       "${fakeSecret("github").slice(2)}")\n`],
     ["a provider key with an escaped character", `KEY = "${fakeSecret("aws-id").replace("K", "\\x4b")}"\n`],
     ["a URL with a password", `DSN = "postgres://app:${token}@db.internal/app"\n`],
+    // The gate and the hidden spots are found from `://`, backslashes and quotes: each kind must still reach the scan.
+    ["a URL with a password after one without", `HOME = "https://example.org/"\nDSN = "postgres://app:${token}@db.internal/app"\n`],
+    ["a key spelled only with escapes, after an escaped backslash", `PATH = "C:\\\\tmp"\nCONFIG = {"\\x70assword": "${token}"}\n`],
+    ["a provider key split over touching literals, the second prefixed, after an empty string", `EMPTY = ""\nKEY = "${fakeSecret("github").slice(0, 2)}"r"${fakeSecret("github").slice(2)}"\n`],
   ];
   it.each(admitted)("admits %s (and the codemod finds it)", (_name, source) => {
     expect(finds(secrets, source), "the codemod acts here").toBe(true);

@@ -46,6 +46,25 @@ function urlWithPassword(text: string): RegExpExecArray | undefined {
   return undefined;
 }
 
+/** URL_GATE tried at one `://` (its first characters): a scan for those three is far cheaper than the regex's. */
+const URL_GATE_AT = new RegExp(URL_GATE.source, "y");
+
+/** The first URL_GATE match in `text`, if any (as URL_GATE.exec would find it). */
+function urlGate(text: string): RegExpExecArray | undefined {
+  for (let i = text.indexOf("://"); i >= 0; i = text.indexOf("://", i + 1)) {
+    URL_GATE_AT.lastIndex = i;
+    const m = URL_GATE_AT.exec(text);
+    if (m) return m;
+  }
+  return undefined;
+}
+
+/** A URL with a password (in decoded windows: anything the gate lets through), if any. */
+function urlProvider(text: string, windows: boolean): RegExpExecArray | undefined {
+  const gate = urlGate(text);
+  return gate && (windows ? gate : urlWithPassword(text));
+}
+
 /** Whitespace, line continuations and comments (inside brackets a statement may span lines). */
 const WS = String.raw`(?:\s|\\(?:\r\n|\n|\r)|#[^\n\r]*(?![^\n\r]))*`;
 /** The start of a string literal: its prefix and its quote. */
@@ -229,7 +248,7 @@ function boundName(text: string, start: number, end: number): boolean {
  */
 function scan(text: string, windows = false): SecretHint | undefined {
   const gate = PROVIDER_GATE.exec(text);
-  const provider = (gate && (windows ? gate : PROVIDER_PATTERNS.exec(text))) || (URL_GATE.test(text) && (windows ? URL_GATE.exec(text) : urlWithPassword(text)));
+  const provider = (gate && (windows ? gate : PROVIDER_PATTERNS.exec(text))) || urlProvider(text, windows);
   if (provider) return { index: provider.index, why: "provider" };
   NAME_HINT.lastIndex = 0;
   for (let m = NAME_HINT.exec(text); m; m = NAME_HINT.exec(text)) {
@@ -259,28 +278,61 @@ function namedCharacter(name: string): string {
  * string, two adjacent literals joined where both sides are word-like. (Other escapes stand
  * for separators; boundName reads those itself.)
  */
-const HIDDEN_ESCAPE = /\\(?:x[2-7][0-9a-fA-F]|u00[2-7][0-9a-fA-F]|U000000[2-7][0-9a-fA-F]|N\{|0?[4-7][0-7]|1[0-7][0-7])/g;
-const JUNCTION = /["'](?:\s|\\(?:\r\n|\n|\r)|#[^\n\r]*(?![^\n\r]))*[rRuUbBfFtT]{0,2}["']/g;
+const HIDDEN_ESCAPE = /\\(?:x[2-7][0-9a-fA-F]|u00[2-7][0-9a-fA-F]|U000000[2-7][0-9a-fA-F]|N\{|0?[4-7][0-7]|1[0-7][0-7])/y;
+const JUNCTION = /["'](?:\s|\\(?:\r\n|\n|\r)|#[^\n\r]*(?![^\n\r]))*[rRuUbBfFtT]{0,2}["']/y;
 const JOINS = /[\w\-.:/@+=%]/;
 /** Characters around a hidden spot that are decoded and scanned again. */
 const WINDOW = 1000;
 
-/** Where the text hides something (see HIDDEN_ESCAPE), in order. */
+/**
+ * Can a JUNCTION match start at the quote at `q`? What follows the quote must be trivia (a
+ * space, a line break, `\`, `#`, or any non-ASCII character, which `\s` may take), a string
+ * prefix or another quote. Most quotes open a word or close before `)`, `,` or `.`: no regex
+ * runs for them.
+ */
+function mayJoinAt(text: string, q: number): boolean {
+  const c = text.charCodeAt(q + 1);
+  if (c >= 0x80 || c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0x5c /* \ */ || c === 0x23 /* # */ || c === 0x22 || c === 0x27) return true;
+  return "rRuUbBfFtT".includes(text[q + 1] ?? "-");
+}
+
+/**
+ * Where the text hides something (see HIDDEN_ESCAPE), in order. The escapes and the junctions
+ * are what a global scan of HIDDEN_ESCAPE and JUNCTION finds, but found from the backslashes
+ * and quotes (indexOf runs far faster over a file than those regexes, whose first characters
+ * are everywhere), each regex tried there only.
+ */
 function hiddenSpots(text: string): number[] {
   const spots: number[] = [];
-  HIDDEN_ESCAPE.lastIndex = 0;
-  for (let m = HIDDEN_ESCAPE.exec(text); m; m = HIDDEN_ESCAPE.exec(text)) spots.push(m.index);
-  for (let i = text.indexOf("\\"); i >= 0; i = text.indexOf("\\", i + 2)) {
+  for (let i = text.indexOf("\\"); i >= 0; i = text.indexOf("\\", i + 1)) {
     const next = text.charCodeAt(i + 1);
-    if ((next === 0x0a || next === 0x0d) && i > 0 && JOINS.test(text[i - 1]!)) spots.push(i);
+    // A line continuation after a word-like character (never after another backslash).
+    if (next === 0x0a || next === 0x0d) {
+      if (i > 0 && JOINS.test(text[i - 1]!)) spots.push(i);
+      continue;
+    }
+    HIDDEN_ESCAPE.lastIndex = i;
+    if (HIDDEN_ESCAPE.test(text)) spots.push(i);
   }
-  JUNCTION.lastIndex = 0;
-  for (let m = JUNCTION.exec(text); m; m = JUNCTION.exec(text)) {
-    const before = text[m.index - 1];
-    const after = text[m.index + m[0].length];
-    if (before && after && JOINS.test(before) && JOINS.test(after)) spots.push(m.index);
-    // The closing quote may open the next junction ("a" "b" "c").
-    JUNCTION.lastIndex = m.index + m[0].length - 1;
+  // The quotes in order, as a global JUNCTION scan meets them: after a match, from its closing
+  // quote on, which may open the next junction ("a" "b" "c").
+  let double = text.indexOf('"');
+  let single = text.indexOf("'");
+  while (double >= 0 || single >= 0) {
+    const q = single < 0 || (double >= 0 && double < single) ? double : single;
+    let next = q + 1;
+    if (mayJoinAt(text, q)) {
+      JUNCTION.lastIndex = q;
+      const m = JUNCTION.exec(text);
+      if (m) {
+        const before = text[q - 1];
+        const after = text[q + m[0].length];
+        if (before && after && JOINS.test(before) && JOINS.test(after)) spots.push(q);
+        next = q + m[0].length - 1;
+      }
+    }
+    if (double >= 0 && double < next) double = text.indexOf('"', next);
+    if (single >= 0 && single < next) single = text.indexOf("'", next);
   }
   return spots.sort((a, b) => a - b);
 }
@@ -302,9 +354,13 @@ function decodedWindows(text: string, spots: readonly number[]): string {
   return pieces.join("\n");
 }
 
-/** The same, and every other escape: the text with values (more or less) as the tree reads them. */
+/**
+ * The same, and every other escape: the text with values (more or less) as the tree reads them.
+ * A junction's lookbehind follows its first quote (not before it, where V8 would try it at
+ * every character).
+ */
 const NORMALIZE =
-  /\\(?:(\\|["'])|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|N\{([^}\n\r]{1,80})\}|([0-7]{1,3})|([ntrabfv])|(\r\n|\n|\r))|(?<=[\w\-.:/@+=%])["'](?:\s|\\(?:\r\n|\n|\r)|#[^\n\r]*(?![^\n\r]))*[rRuUbBfFtT]{0,2}["'](?=[\w\-.:/@+=%])/g;
+  /\\(?:(\\|["'])|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|N\{([^}\n\r]{1,80})\}|([0-7]{1,3})|([ntrabfv])|(\r\n|\n|\r))|["'](?<=[\w\-.:/@+=%]["'])(?:\s|\\(?:\r\n|\n|\r)|#[^\n\r]*(?![^\n\r]))*[rRuUbBfFtT]{0,2}["'](?=[\w\-.:/@+=%])/g;
 
 export function decodeEscapes(text: string): string {
   return text.replace(NORMALIZE, (all, kept, x, u, U, named, octal, control, continuation) => {
