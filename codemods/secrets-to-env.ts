@@ -11,7 +11,7 @@ import { isTestPath } from "../src/python/paths.js";
 import { lineSuppresses } from "../src/python/suppress.js";
 import { readString } from "../src/python/strings.js";
 import type { Resolution } from "../src/secrets/names.js";
-import { mayHoldSecret } from "../src/secrets/prefilter.js";
+import { mayHoldSecret, secretSites } from "../src/secrets/prefilter.js";
 import { SECRETS_OPTIONS, secretsSettings } from "../src/secrets/options.js";
 import { projectSecrets, siteClaim, type ProjectSecrets } from "../src/secrets/project.js";
 import { bodyInsertion, findSecretSites, type SecretSite } from "../src/secrets/sites.js";
@@ -290,6 +290,10 @@ export const secretsToEnv: Codemod = {
   options: SECRETS_OPTIONS,
   mayApply(text) {
     return mayHoldSecret(text);
+  },
+  // Its literals, and the statements that bind them, are where its prefilter's scans find them.
+  sites(text) {
+    return secretSites(text);
   },
   produce(file: PythonFile, ctx: ProjectContext) {
     const scan = findSecretSites(file);

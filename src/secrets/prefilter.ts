@@ -398,3 +398,28 @@ export function secretHint(text: string): SecretHint | undefined {
 export function mayHoldSecret(text: string): boolean {
   return secretHint(text) !== undefined;
 }
+
+/** Every match of a pattern (its source; no flags) in `text`. */
+function* everyMatch(source: string, text: string): Generator<RegExpExecArray> {
+  const pattern = new RegExp(source, "g");
+  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+    yield m;
+    if (m[0] === "") pattern.lastIndex++;
+  }
+}
+
+/**
+ * Every place of `text` that may hold what secret-to-env acts on (Codemod.sites): each provider
+ * pattern, each URL with a password, each credential-like word bound to a literal (what `scan`
+ * looks for, all of them), and each spot where the source hides something from those scans (an
+ * escape, a continuation inside a string, touching literals). A literal that only decoding
+ * reveals holds such a spot, or shares its statement with one (a key written with escapes and
+ * its value): the definition that holds the spot holds the literal.
+ */
+export function secretSites(text: string): number[] {
+  const sites = [...everyMatch(PROVIDER_PATTERNS.source, text)].map((m) => m.index);
+  for (const m of everyMatch(URL_RULE.pattern.source, text)) if (!URL_RULE.accept || URL_RULE.accept(m[0])) sites.push(m.index);
+  for (const m of everyMatch(NAME_HINT.source, text)) if (boundName(text, m.index, m.index + m[0].length)) sites.push(m.index);
+  sites.push(...hiddenSpots(text));
+  return sites;
+}
