@@ -210,6 +210,18 @@ describe("secrets-to-env's prefilter", () => {
     expect(secrets.mayApply(source, "example.py")).toBe(true);
   });
 
+  // Each case again inside a function after another one: a partial parse keeps that function
+  // only when secretSites (Codemod.sites) points into it.
+  it.each(admitted)("keeps in the parse the function that holds %s", (_name, source) => {
+    const indented = source.replace(/^(?=.)/gm, "    ");
+    const wrapped = `def first():\n    return 1\n\n\ndef holder():\n${indented}    return None\n`;
+    const bytes = Buffer.from(wrapped, "utf8");
+    const on = processSource(bytes, contextFor("example.py"), { codemods: [secrets], maxBytes: MAX });
+    const off = processSource(bytes, contextFor("example.py"), { codemods: [secrets], maxBytes: MAX, prefilter: false });
+    expect(on.changes.length + on.notices.length, "the codemod acts in the function").toBeGreaterThan(0);
+    expect(shown(on)).toEqual(shown(off));
+  });
+
   const rejected = [
     ["a short value", 'password = "x"\n'],
     ["a value with spaces", 'password_prompt_text = "Enter your password"\nhelp = {"password": "the password to use"}\n'],
