@@ -65,9 +65,11 @@ const MODULE = [
 ].join("\n");
 
 describe("which definitions are left out", () => {
-  it("leaves out definitions holding no site, keeps the first and the ones with imports, and looks into the classes it keeps", () => {
+  it("leaves out definitions holding no site, keeps the first, looks into the classes it keeps, and records the imports it leaves out", () => {
     const hidden = hiddenDefinitions(MODULE, sitesOf(MODULE))!;
-    expect(hidden.map((h) => h.name)).toEqual(["quiet", "calm", "m", "last"]);
+    expect(hidden.map((h) => h.name)).toEqual(["quiet", "calm", "Other", "last"]);
+    expect(hidden[2]!.imports.map((r) => MODULE.slice(r.start, r.end))).toEqual(["import json\n"]);
+    expect(hidden.filter((h) => h.name !== "Other").every((h) => h.imports.length === 0)).toBe(true);
     // `quiet` runs from its decorator's line to the start of the line of `class Holder`.
     const quiet = hidden[0]!;
     expect(MODULE.slice(quiet.start, quiet.end).startsWith("@decorated\n")).toBe(true);
@@ -138,6 +140,20 @@ describe("what a left-out definition still means", () => {
     expect(partial).toEqual(whole);
     expect(partial.status).toBe("unchanged");
     expect(partial.notices.map((n) => n.message).join("\n")).toMatch(/`logging` is bound/);
+  });
+
+  it("its imports still bind: `lg.warning` after `import logging as lg` in a function left out is a log call", () => {
+    const text = [
+      "def first():", "    pass", "", "",
+      "def helper():", "    import logging as lg", "    from os import (", "        path,", "    )", "    return lg", "", "",
+      "def b():", "    try:", "        pass", "    except:", '        lg.warning("failed")', "",
+    ].join("\n");
+    expect(hiddenNames(text)).toEqual(["helper"]);
+    const { partial, whole } = bothWays(text);
+    expect(partial).toEqual(whole);
+    expect(partial.status).toBe("changed");
+    // It already logs: narrowed, no logger added.
+    expect(partial.after).not.toMatch(/getLogger|\.exception\(/);
   });
 
   it("the logger's definition gets the blank lines a definition that follows it wants", () => {

@@ -6,6 +6,7 @@ import type { Node } from "web-tree-sitter";
 import type { Edit } from "../codemod.js";
 import type { PythonFile } from "./file.js";
 import { nodesByKeyword } from "./keywords.js";
+import { parsePython } from "./parser.js";
 
 const maps = new WeakMap<PythonFile, Map<string, string>>();
 const IMPORT_STATEMENTS = new Set(["import_statement", "import_from_statement"]);
@@ -17,44 +18,81 @@ function dotted(node: Node | null): string | undefined {
   return undefined;
 }
 
-/** Local name → fully qualified name, for every import in the file (at any depth). */
+/** What an import statement binds, in order: local name → fully qualified name. */
+function bindingsOf(stmt: Node): [string, string][] {
+  const out: [string, string][] = [];
+  if (stmt.type === "import_statement") {
+    for (const item of stmt.childrenForFieldName("name")) {
+      if (!item) continue;
+      if (item.type === "aliased_import") {
+        const target = dotted(item.childForFieldName("name"));
+        const alias = item.childForFieldName("alias")?.text;
+        if (target && alias) out.push([alias, target]);
+      } else {
+        const target = dotted(item);
+        if (target) out.push([target.split(".")[0]!, target.split(".")[0]!]);
+      }
+    }
+    return out;
+  }
+  const moduleNode = stmt.childForFieldName("module_name");
+  if (!moduleNode || moduleNode.type === "relative_import") return out;
+  const module = dotted(moduleNode);
+  if (!module) return out;
+  for (const item of stmt.childrenForFieldName("name")) {
+    if (!item) continue;
+    if (item.type === "aliased_import") {
+      const name = dotted(item.childForFieldName("name"));
+      const alias = item.childForFieldName("alias")?.text;
+      if (name && alias) out.push([alias, `${module}.${name}`]);
+    } else {
+      const name = dotted(item);
+      if (name) out.push([name, `${module}.${name}`]);
+    }
+  }
+  return out;
+}
+
+/**
+ * The import statements of definitions left out of the parse (outline.ts), parsed on their own:
+ * what each binds, by where it stands in the file.
+ */
+function hiddenImports(file: PythonFile): { at: number; bindings: [string, string][] }[] {
+  const ranges = file.hidden.flatMap((h) => h.imports);
+  if (ranges.length === 0) return [];
+  // Each statement from its keyword (no indentation) to the next statement's line, one after the other.
+  const offsets: { from: number; at: number }[] = [];
+  let text = "";
+  for (const r of ranges) {
+    offsets.push({ from: text.length, at: r.start });
+    const piece = file.text.slice(r.start, r.end);
+    text += /[\r\n]$/.test(piece) ? piece : `${piece}\n`;
+  }
+  const tree = parsePython(text);
+  try {
+    const found = [];
+    for (const stmt of tree.rootNode.namedChildren) {
+      if (!stmt || !IMPORT_STATEMENTS.has(stmt.type)) continue;
+      let k = offsets.length - 1;
+      while (k > 0 && offsets[k]!.from > stmt.startIndex) k--;
+      found.push({ at: offsets[k]!.at + (stmt.startIndex - offsets[k]!.from), bindings: bindingsOf(stmt) });
+    }
+    return found;
+  } finally {
+    tree.delete();
+  }
+}
+
+/** Local name → fully qualified name, for every import in the file (at any depth), the later one winning. */
 export function importBindings(file: PythonFile): Map<string, string> {
   let map = maps.get(file);
   if (map) return map;
-  map = new Map();
   // By their `import` keyword (keywords.ts): descendantsOfType would walk the whole tree.
-  for (const stmt of nodesByKeyword(file, "import", IMPORT_STATEMENTS)) {
-    if (!stmt) continue;
-    if (stmt.type === "import_statement") {
-      for (const item of stmt.childrenForFieldName("name")) {
-        if (!item) continue;
-        if (item.type === "aliased_import") {
-          const target = dotted(item.childForFieldName("name"));
-          const alias = item.childForFieldName("alias")?.text;
-          if (target && alias) map.set(alias, target);
-        } else {
-          const target = dotted(item);
-          if (target) map.set(target.split(".")[0]!, target.split(".")[0]!);
-        }
-      }
-    } else {
-      const moduleNode = stmt.childForFieldName("module_name");
-      if (!moduleNode || moduleNode.type === "relative_import") continue;
-      const module = dotted(moduleNode);
-      if (!module) continue;
-      for (const item of stmt.childrenForFieldName("name")) {
-        if (!item) continue;
-        if (item.type === "aliased_import") {
-          const name = dotted(item.childForFieldName("name"));
-          const alias = item.childForFieldName("alias")?.text;
-          if (name && alias) map.set(alias, `${module}.${name}`);
-        } else {
-          const name = dotted(item);
-          if (name) map.set(name, `${module}.${name}`);
-        }
-      }
-    }
-  }
+  const statements = [...nodesByKeyword(file, "import", IMPORT_STATEMENTS)].flatMap((stmt) => (stmt ? [{ at: stmt.startIndex, bindings: bindingsOf(stmt) }] : []));
+  const hidden = hiddenImports(file);
+  if (hidden.length > 0) statements.push(...hidden);
+  statements.sort((a, b) => a.at - b.at);
+  map = new Map(statements.flatMap((s) => s.bindings));
   maps.set(file, map);
   return map;
 }

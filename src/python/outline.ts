@@ -10,10 +10,11 @@
  * rest as its included ranges: the tree has the same nodes at the same indices for everything
  * kept, and nothing for what was left out.
  *
- * What a left-out definition still means to a codemod is its name (the scope binds it): the
- * outline records it (scope.ts adds it to the scope's names). The first module-level definition
- * is always kept (code that inserts after the import block looks at what follows it), and so is
- * every definition holding an import (import bindings are gathered at any depth).
+ * What a left-out definition still means to a codemod is its name (the scope binds it) and the
+ * imports it holds (import bindings are gathered at any depth): the outline records both (scope.ts
+ * adds the name to the scope's names, imports.ts parses the import statements on their own). The
+ * first module-level definition is always kept (code that inserts after the import block looks
+ * at what follows it).
  *
  * Whenever the text is not plainly well-formed Python 3 the answer is undefined and the whole
  * file is parsed: an unclosed string or bracket, a backslash that continues nothing, tabs or form
@@ -35,6 +36,12 @@ export interface HiddenDefinition {
   readonly name: string;
   /** The scope that binds it: 0 for the module, else the index of the enclosing `class` keyword. */
   readonly scope: number;
+  /**
+   * The import statements inside it, at any depth: from the `import` or `from` keyword to the
+   * start of the next statement's line. Import bindings are gathered from the whole file
+   * (imports.ts), these too.
+   */
+  readonly imports: readonly { readonly start: number; readonly end: number }[];
 }
 
 /** A logical line: one statement's line(s), from the start of its first physical line. */
@@ -194,17 +201,31 @@ function wellIndented(lines: readonly LogicalLine[]): boolean {
 export function hiddenDefinitions(text: string, sites: readonly number[]): HiddenDefinition[] | undefined {
   const lines = logicalLines(text);
   if (!lines || !wellIndented(lines)) return undefined;
-  const marks = [...sites, ...lines.filter((l) => l.kind === "import").map((l) => l.code)].sort((a, b) => a - b);
-  const holdsMark = (start: number, end: number): boolean => {
-    let lo = 0, hi = marks.length;
+  const marks = [...sites].sort((a, b) => a - b);
+  /** Index of the first of `sorted` at or after `at`. */
+  const firstFrom = (sorted: readonly number[], at: number): number => {
+    let lo = 0, hi = sorted.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (marks[mid]! < start) lo = mid + 1;
+      if (sorted[mid]! < at) lo = mid + 1;
       else hi = mid;
     }
-    return lo < marks.length && marks[lo]! < end;
+    return lo;
+  };
+  const holdsMark = (start: number, end: number): boolean => {
+    const k = firstFrom(marks, start);
+    return k < marks.length && marks[k]! < end;
   };
   const startOf = (k: number): number => (k < lines.length ? lines[k]!.lineStart : text.length);
+  const importLines = lines.flatMap((l, k) => (l.kind === "import" ? [k] : []));
+  const importStarts = importLines.map((k) => lines[k]!.code);
+  const importsIn = (start: number, end: number): HiddenDefinition["imports"] => {
+    const found = [];
+    for (let k = firstFrom(importStarts, start); k < importStarts.length && importStarts[k]! < end; k++) {
+      found.push({ start: importStarts[k]!, end: startOf(importLines[k]! + 1) });
+    }
+    return found;
+  };
   const hidden: HiddenDefinition[] = [];
   let keptFirst = false;
 
@@ -224,7 +245,7 @@ export function hiddenDefinitions(text: string, sites: readonly number[]): Hidde
         const stop = startOf(end);
         const keep = holdsMark(start, stop) || (scope === 0 && !keptFirst);
         if (scope === 0) keptFirst = true;
-        if (!keep) hidden.push({ start, end: stop, name: line.name, scope });
+        if (!keep) hidden.push({ start, end: stop, name: line.name, scope, imports: importsIn(start, stop) });
         else if (line.kind === "class" && end > k + 1 && !block(k + 1, end, lines[k + 1]!.indent, line.code)) return false;
       }
       k = end;
