@@ -37,10 +37,14 @@ export class PythonFile {
     if (!this.lineStartCache) {
       const starts = [0];
       const t = this.text;
-      for (let i = 0; i < t.length; i++) {
-        const c = t.charCodeAt(i);
-        if (c === 10) starts.push(i + 1);
-        else if (c === 13 && t.charCodeAt(i + 1) !== 10) starts.push(i + 1);
+      if (!t.includes("\r")) {
+        for (let i = t.indexOf("\n"); i >= 0; i = t.indexOf("\n", i + 1)) starts.push(i + 1);
+      } else {
+        for (let i = 0; i < t.length; i++) {
+          const c = t.charCodeAt(i);
+          if (c === 10) starts.push(i + 1);
+          else if (c === 13 && t.charCodeAt(i + 1) !== 10) starts.push(i + 1);
+        }
       }
       this.lineStartCache = starts;
     }
