@@ -143,12 +143,19 @@ function parseFor(
   text: string,
   codemods: readonly Codemod[],
   partial: boolean,
-  previous?: { readonly tree: Tree; readonly text: string; readonly edits: readonly TextEdit[] },
+  previous?: {
+    readonly tree: Tree;
+    readonly text: string;
+    readonly edits: readonly TextEdit[];
+    /** The definitions the previous tree left out, when they may be left out again (see shifted). */
+    readonly hidden?: readonly HiddenDefinition[];
+  },
 ): { tree: Tree; hidden: readonly HiddenDefinition[] } {
   const whole = (): Tree => previous ? reparsePython(previous.tree, previous.text, previous.edits, text) : parsePython(text);
-  const hidden = partial && codemods.every((c) => c.sites)
-    ? hiddenDefinitions(text, [...codemods.flatMap((c) => c.sites!(text)), ...(previous ? editedPlaces(previous.edits) : [])])
-    : undefined;
+  const hidden = !partial || !codemods.every((c) => c.sites)
+    ? undefined
+    : (previous?.hidden && shifted(previous.hidden, previous.edits)) ??
+      hiddenDefinitions(text, [...codemods.flatMap((c) => c.sites!(text)), ...(previous ? editedPlaces(previous.edits) : [])]);
   if (!hidden || hidden.length === 0) return { tree: whole(), hidden: [] };
   const ranges = includedRanges(text, hidden);
   // Incremental from a tree parsed whole, or partly: tree-sitter reparses what the new ranges add.
@@ -174,6 +181,42 @@ function nextCandidates(all: readonly Codemod[], ran: readonly Codemod[], applie
     for (const e of enables) ids.add(e);
   }
   return all.filter((c) => ids.has(c.id));
+}
+
+/**
+ * The definitions left out of the text before `edits`, where they stand after them; undefined
+ * when an edit reaches into one. A pass edits only parsed code, so they are unchanged, and the
+ * next pass may leave them out again when its codemods are some of this pass's (their sites in
+ * the new text are the old ones, moved, or in what the edits wrote): tree-sitter then reparses
+ * only around the edits, with the same ranges, and the text is not outlined again.
+ */
+function shifted(hidden: readonly HiddenDefinition[], edits: readonly TextEdit[]): HiddenDefinition[] | undefined {
+  const sorted = [...edits].sort((a, b) => a.start - b.start);
+  let k = 0;
+  let shift = 0;
+  const out: HiddenDefinition[] = [];
+  for (const h of [...hidden].sort((a, b) => a.start - b.start)) {
+    // Edits that end at or before the definition's start move it (an insertion at its start goes before it).
+    for (; k < sorted.length && sorted[k]!.end <= h.start && (sorted[k]!.start < h.start || sorted[k]!.end === sorted[k]!.start); k++) {
+      shift += sorted[k]!.text.length - (sorted[k]!.end - sorted[k]!.start);
+    }
+    if (k < sorted.length && sorted[k]!.start < h.end) return undefined;
+    const move = (r: { readonly start: number; readonly end: number }) => ({ start: r.start + shift, end: r.end + shift });
+    // The scope of a method is its class keyword's index, which moves with it.
+    const scope = h.scope === 0 ? 0 : h.scope + shiftAt(sorted, h.scope);
+    out.push({ ...h, ...move(h), scope, imports: h.imports.map(move) });
+  }
+  return out;
+}
+
+/** How far `edits` (sorted, disjoint) move the character at `index`. */
+function shiftAt(sorted: readonly TextEdit[], index: number): number {
+  let shift = 0;
+  for (const e of sorted) {
+    if (e.end > index) break;
+    shift += e.text.length - (e.end - e.start);
+  }
+  return shift;
 }
 
 /** Where each of `edits` (disjoint, on the old text) starts in the new text. */
@@ -316,9 +359,13 @@ function fixpoint(
     const edits = accepted.flatMap((c) => c.edits);
     const text = applyEdits(file.text, edits);
     // The next pass's codemods, for which the new text is parsed.
+    const ran = codemods;
     codemods = options.prefilter === false ? options.codemods : admittedBy(nextCandidates(options.codemods, codemods, accepted), text, file.relPath);
     // (A partial parse showing an error is redone whole: only a whole parse judges the fix.)
-    const parsed = options.freshReparse ? { tree: parsePython(text), hidden: [] } : parseFor(text, codemods, partial, { tree: file.tree, text: file.text, edits });
+    // The definitions this pass's tree left out stay out while no codemod joins the next pass.
+    const same = codemods.every((c) => ran.includes(c));
+    const previous = { tree: file.tree, text: file.text, edits, ...(same ? { hidden: file.hidden } : {}) };
+    const parsed = options.freshReparse ? { tree: parsePython(text), hidden: [] } : parseFor(text, codemods, partial, previous);
     const reparsed = new PythonFile(ctx.relPath, text, parsed.tree, source.eol, parsed.hidden);
     replace(reparsed);
     file.tree.delete();
