@@ -194,6 +194,13 @@ interface Slot {
   crashes: number;
 }
 
+/**
+ * A worker's young generation (V8 sizes it by the machine, up to 48 MB). Its objects are the
+ * tree-sitter nodes and strings of one file at a time: a smaller one keeps the process's peak
+ * RSS down (4x the standard library: 293 MB -> 245-261 MB) at no measurable cost in time.
+ */
+const YOUNG_GENERATION_MB = 16;
+
 /** After this many workers of a slot died in a row, the slot is given up: its files go elsewhere. */
 const MAX_CRASHES = 3;
 
@@ -220,7 +227,7 @@ class WorkerPool implements Executor {
   }
 
   private start(slot: Slot): Worker {
-    const worker = new Worker(this.entry, { workerData: this.setup });
+    const worker = new Worker(this.entry, { workerData: this.setup, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     slot.worker = worker;
     worker.on("message", (msg: ResultMessage) => {
       const pending = slot.pending.get(msg.id);
