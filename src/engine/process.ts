@@ -192,24 +192,17 @@ function nextCandidates(all: readonly Codemod[], ran: readonly Codemod[], applie
  */
 function shifted(hidden: readonly HiddenDefinition[], edits: readonly TextEdit[]): HiddenDefinition[] | undefined {
   const sorted = [...edits].sort((a, b) => a.start - b.start);
-  let k = 0;
-  let shift = 0;
-  const out: HiddenDefinition[] = [];
-  for (const h of [...hidden].sort((a, b) => a.start - b.start)) {
-    // Edits that end at or before the definition's start move it (an insertion at its start goes before it).
-    for (; k < sorted.length && sorted[k]!.end <= h.start && (sorted[k]!.start < h.start || sorted[k]!.end === sorted[k]!.start); k++) {
-      shift += sorted[k]!.text.length - (sorted[k]!.end - sorted[k]!.start);
-    }
-    if (k < sorted.length && sorted[k]!.start < h.end) return undefined;
-    const move = (r: { readonly start: number; readonly end: number }) => ({ start: r.start + shift, end: r.end + shift });
-    // The scope of a method is its class keyword's index, which moves with it.
-    const scope = h.scope === 0 ? 0 : h.scope + shiftAt(sorted, h.scope);
-    out.push({ ...h, ...move(h), scope, imports: h.imports.map(move) });
-  }
-  return out;
+  if (hidden.some((h) => sorted.some((e) => e.start < h.end && e.end > h.start))) return undefined;
+  return hidden.map((h) => {
+    // Nothing inside it moves relative to its start (an insertion at its end goes after it).
+    const by = shiftAt(sorted, h.start);
+    const move = (r: { readonly start: number; readonly end: number }) => ({ start: r.start + by, end: r.end + by });
+    // A method's scope is the index of its class keyword, which moves too.
+    return { ...h, ...move(h), scope: h.scope === 0 ? 0 : h.scope + shiftAt(sorted, h.scope), imports: h.imports.map(move) };
+  });
 }
 
-/** How far `edits` (sorted, disjoint) move the character at `index`. */
+/** How far `edits` (sorted, disjoint) move the character at `index` (an insertion at `index` goes before it). */
 function shiftAt(sorted: readonly TextEdit[], index: number): number {
   let shift = 0;
   for (const e of sorted) {
