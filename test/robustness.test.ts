@@ -210,7 +210,7 @@ describe("an invalid configuration in a batch fails its own repository only", ()
     expect(r.stdout).toContain("2 changes in 2 files would change (3 scanned, 0 skipped, 1 failed, 3 repos)");
   });
 
-  it("one repository, or every repository broken, or --show-config: a usage error as before, nothing run", async () => {
+  it("one repository, or paths sharing one broken configuration, or --show-config: a usage error, nothing run", async () => {
     const ws = fleet();
     const one = await cli(["fix", "--jobs", "1", "--write", "b"], ws);
     expect(one.code).toBe(2);
@@ -218,15 +218,40 @@ describe("an invalid configuration in a batch fails its own repository only", ()
     expect(one.stdout).not.toContain("scanned");
     expect(fs.readFileSync(path.join(ws, "b/app.py"), "utf8")).toBe(FIXABLE);
 
-    fs.writeFileSync(path.join(ws, "c/pyproject.toml"), `[tool.pyremedy]\nselect = "narrow-except"\n`);
-    const both = await cli(["fix", "--jobs", "1", "b", "c"], ws);
-    expect(both.code).toBe(2);
-    expect(both.stdout).toContain("unknown key 'exlude'");
-    expect(both.stdout).toContain("c/pyproject.toml: [tool.pyremedy] select must be a list");
+    fs.mkdirSync(path.join(ws, "b/sub"));
+    fs.writeFileSync(path.join(ws, "b/sub/mod.py"), FIXABLE);
+    const shared = await cli(["fix", "--jobs", "1", "b/app.py", "b/sub"], ws);
+    expect(shared.code).toBe(2);
+    expect(shared.stdout).toContain("unknown key 'exlude'");
+    expect(shared.stdout).not.toContain("scanned");
 
     const shown = await cli(["fix", "--show-config", "a", "b"], ws);
     expect(shown.code).toBe(2);
     expect(shown.stdout).toContain("unknown key 'exlude'");
+  });
+});
+
+describe("a batch whose configurations are all broken", () => {
+  it("still gets its report, every repository failed with its reason (exit 2), --output written", async () => {
+    const ws = tmp();
+    write(ws, { "b/app.py": FIXABLE, "c/app.py": FIXABLE });
+    fs.writeFileSync(path.join(ws, "b/pyproject.toml"), `[tool.pyremedy]\nexlude = ["vendor"]\n`);
+    fs.writeFileSync(path.join(ws, "c/pyproject.toml"), `[tool.pyremedy]\nselect = "narrow-except"\n`);
+    fs.writeFileSync(path.join(ws, "repos.txt"), "b\nc\n");
+    const text = await cli(["fix", "--jobs", "1", "b", "c"], ws);
+    expect(text.code).toBe(2);
+    expect(text.stdout).toMatch(/Failed:\n {2}b\/: .*unknown key 'exlude'/);
+    expect(text.stdout).toContain("c/pyproject.toml: [tool.pyremedy] select must be a list");
+    expect(text.stdout).toContain("0 changes in 0 files would change (2 scanned, 0 skipped, 2 failed, 2 repos)");
+    const out = path.join(ws, "report.json");
+    const json = await cli(["fix", "--jobs", "1", "--write", "--format", "json", "--output", out, "--repos", "repos.txt"], ws);
+    expect(json.code).toBe(2);
+    const report = JSON.parse(fs.readFileSync(out, "utf8"));
+    expect(report.files.map((f: { repo: string; path: string; status: string }) => [f.repo, f.path, f.status])).toEqual([
+      ["b", "", "failed"],
+      ["c", "", "failed"],
+    ]);
+    for (const r of ["b", "c"]) expect(fs.readFileSync(path.join(ws, r, "app.py"), "utf8")).toBe(FIXABLE);
   });
 });
 

@@ -97,11 +97,14 @@ export class FixCommand extends Command {
       throw err;
     }
     // One run per configuration (usually one): each path gets its nearest [tool.pyremedy]. An
-    // invalid one fails its own paths (reported as failed repositories) while others can run;
-    // when none can (one repository, or all broken), or for --show-config, it is a usage error.
+    // invalid one fails its own paths (reported as failed repositories) while the others run; a
+    // batch whose configurations are all invalid still gets its report (exit 2). When nothing
+    // can run because of one configuration (one path, or paths that share it), or for
+    // --show-config, it is a usage error.
     const options = { "secrets-to-env": { history: this.history } };
     const plan = planBatch(paths, { select: this.select, ignore: this.ignore, exclude: this.exclude, includeTests: this.includeTests, options });
-    if (plan.failed.length && (plan.groups.length === 0 || this.showConfig)) throw configUsageError(plan);
+    const oneCause = new Set(plan.failed.map((f) => f.error.message)).size === 1;
+    if (plan.failed.length && ((plan.groups.length === 0 && oneCause) || this.showConfig)) throw configUsageError(plan);
     const groups = plan.groups;
     if (this.showConfig) {
       this.context.stdout.write(renderSettings(groups));
