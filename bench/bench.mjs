@@ -14,6 +14,8 @@
  * - Runs alternate (ruff, pyremedy, ruff, ...) so load on a shared machine hits both alike;
  *   medians are printed, with CPU seconds, files/s, MB/s and pyremedy's peak RSS.
  * - bandit (when installed) once, with its tests for the same flaws.
+ * - For comparison only, pyremedy under ruff's conditions: runFix in this process, warm, one
+ *   thread (the target is measured with the CLI above).
  * - Linearity: pyremedy (and ruff) once more on 2× and 4× the corpus (copies in a temp dir).
  *
  * --check-prefilter: run the CLI over the whole corpus with the prefilters on and off
@@ -195,6 +197,24 @@ for (let r = 0; r < rounds; r++) {
   console.log(`  round ${r + 1}: ruff ${a.seconds.toFixed(2)} s (cpu ${a.cpu.toFixed(2)} s), pyremedy ${b.seconds.toFixed(2)} s (cpu ${b.cpu.toFixed(2)} s, peak RSS ${b.rssMB.toFixed(0)} MB)`);
 }
 
+// The same conditions as ruff's for comparison (not the target's measure): pyremedy in this
+// process, warm (after one pass), one thread, its report built (diffs included) but not printed.
+const { runFix } = await import(pathToFileURL(path.join(dist, "src", "engine", "run.js")).href);
+const { codemods: registry } = await import(pathToFileURL(path.join(dist, "codemods", "index.js")).href);
+async function pyremedyWarm() {
+  const cpu0 = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  const report = await runFix({ paths: [corpus], codemods: registry, write: false, jobs: 1 });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  if (JSON.stringify(report.summary) !== JSON.stringify(summary)) throw new Error("pyremedy in-process reports another summary than the CLI");
+  return { seconds, cpu: (cpu.user + cpu.system) / 1e6 };
+}
+await pyremedyWarm();
+const warmRuns = [];
+for (let r = 0; r < rounds; r++) warmRuns.push(await pyremedyWarm());
+console.log(`  pyremedy warm, in-process, one thread: ${warmRuns.map((x) => x.seconds.toFixed(2)).join(" ")} s`);
+
 const ruffT = median(ruffRuns.map((x) => x.seconds));
 const ourT = median(ourRuns.map((x) => x.seconds));
 const ruffCpu = median(ruffRuns.map((x) => x.cpu));
@@ -209,6 +229,8 @@ console.log(`| tool | median wall | median CPU | throughput | peak RSS |`);
 console.log(`|---|---|---|---|---|`);
 console.log(`| pyremedy fix (preview, 4 codemods, default --jobs) | ${ourT.toFixed(2)} s | ${ourCpu.toFixed(2)} s | ${rate(ourT)} | ${peak.toFixed(0)} MB |`);
 console.log(`| ruff-wasm (${RUFF_RULES.length} rules, warm, in-process) | ${ruffT.toFixed(2)} s | ${ruffCpu.toFixed(2)} s | ${rate(ruffT)} | |`);
+const warmT = median(warmRuns.map((x) => x.seconds));
+console.log(`| pyremedy, as ruff runs here (warm, in-process, one thread; not the target's measure) | ${warmT.toFixed(2)} s | ${median(warmRuns.map((x) => x.cpu)).toFixed(2)} s | ${rate(warmT)} | |`);
 
 if (!noBandit) {
   const b = banditRun(files.map((f) => path.join(corpus, f.rel)));
@@ -217,6 +239,7 @@ if (!noBandit) {
 }
 console.log("");
 console.log(`ratio pyremedy / ruff: ${(ourT / ruffT).toFixed(2)}× wall time, ${(ourCpu / ruffCpu).toFixed(2)}× CPU time (target: wall ≤ 0.50×; peak RSS ≤ 300 MB)`);
+console.log(`(warm, in-process, one thread each: ${(warmT / ruffT).toFixed(2)}× wall time)`);
 
 const extra = scales.filter((k) => k > 1);
 if (extra.length) {
