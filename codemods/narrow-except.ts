@@ -76,25 +76,19 @@ function parseHandler(clause: Node): Handler | undefined {
   return { clause, keyword, colon, block, body, value, type: value };
 }
 
-/** Is Exception or BaseException spelled in the type expression (as a name or an attribute), whatever it binds to? */
-function spellsBlind(node: Node | undefined): boolean {
+/**
+ * Does the type expression name Exception or BaseException (alone, in a tuple, or as builtins.X)?
+ * `spelled`: only whether it spells one, whatever the name binds to (no scope walk, no import lookup).
+ */
+function isBlind(file: PythonFile, node: Node | undefined, spelled = false): boolean {
   if (!node) return false;
-  if (node.type === "identifier") return BLIND.has(node.text);
-  if (node.type === "attribute") return BLIND.has(node.childForFieldName("attribute")?.text ?? "");
-  if (node.type === "tuple" || node.type === "parenthesized_expression") return node.namedChildren.some((c) => !!c && spellsBlind(c));
-  return false;
-}
-
-/** Does the type expression name Exception or BaseException (alone, in a tuple, or as builtins.X)? */
-function isBlind(file: PythonFile, node: Node | undefined): boolean {
-  if (!node) return false;
-  if (node.type === "identifier") return BLIND.has(node.text) && !isShadowed(node, node.text);
+  if (node.type === "identifier") return BLIND.has(node.text) && (spelled || !isShadowed(node, node.text));
   if (node.type === "attribute") {
     // Only `builtins.Exception` qualifies; the name is checked first, import bindings cost a pass over the file.
     if (!BLIND.has(node.childForFieldName("attribute")?.text ?? "")) return false;
-    return BLIND.has((qualifiedName(file, node) ?? "").replace(/^builtins\./, ""));
+    return spelled || BLIND.has((qualifiedName(file, node) ?? "").replace(/^builtins\./, ""));
   }
-  if (node.type === "tuple" || node.type === "parenthesized_expression") return node.namedChildren.some((c) => !!c && isBlind(file, c));
+  if (node.type === "tuple" || node.type === "parenthesized_expression") return node.namedChildren.some((c) => !!c && isBlind(file, c, spelled));
   return false;
 }
 
@@ -251,9 +245,9 @@ function planBare(file: PythonFile, h: Handler, infer: boolean): Plan {
 }
 
 function planBlind(file: PythonFile, h: Handler): Plan | undefined {
-  // isBlind reads the bindings of the scopes around (a walk of each) and the imports: last, as
-  // most handlers that name Exception do something with it.
-  if (!spellsBlind(h.type) || !swallows(h) || !isBlind(file, h.type) || logsError(file, h)) return undefined;
+  // The spelling first, then the body; what the name binds to (a walk of each scope around, the
+  // imports) last, as most handlers that name Exception do something with it.
+  if (!isBlind(file, h.type, true) || !swallows(h) || !isBlind(file, h.type) || logsError(file, h)) return undefined;
   const alias = h.alias?.text;
   const printing = alias ? h.body.find((s) => printCall(s) && mentions([s], alias)) : undefined;
   if (printing) {
