@@ -39,10 +39,22 @@ const NAME_HINT = new RegExp(
 
 const URL_RULE = PROVIDER_RULES.find((r) => r.provider === "url")!;
 
-/** A URL with a password the URL rule accepts (placeholder passwords are not), as in findProviderSecrets. */
+/** Every match of a pattern (its source; no flags) in `text`. */
+function* everyMatch(source: string, text: string): Generator<RegExpExecArray> {
+  const pattern = new RegExp(source, "g");
+  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+    yield m;
+    if (m[0] === "") pattern.lastIndex++;
+  }
+}
+
+/** The URLs with a password the URL rule accepts (placeholder passwords are not), as in findProviderSecrets. */
+function* urlsWithPassword(text: string): Generator<RegExpExecArray> {
+  for (const m of everyMatch(URL_RULE.pattern.source, text)) if (!URL_RULE.accept || URL_RULE.accept(m[0])) yield m;
+}
+
 function urlWithPassword(text: string): RegExpExecArray | undefined {
-  const pattern = new RegExp(URL_RULE.pattern.source, "g");
-  for (let m = pattern.exec(text); m; m = pattern.exec(text)) if (!URL_RULE.accept || URL_RULE.accept(m[0])) return m;
+  for (const m of urlsWithPassword(text)) return m;
   return undefined;
 }
 
@@ -399,15 +411,6 @@ export function mayHoldSecret(text: string): boolean {
   return secretHint(text) !== undefined;
 }
 
-/** Every match of a pattern (its source; no flags) in `text`. */
-function* everyMatch(source: string, text: string): Generator<RegExpExecArray> {
-  const pattern = new RegExp(source, "g");
-  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
-    yield m;
-    if (m[0] === "") pattern.lastIndex++;
-  }
-}
-
 /**
  * Every place of `text` that may hold what secret-to-env acts on (Codemod.sites): each provider
  * pattern, each URL with a password, each credential-like word bound to a literal (what `scan`
@@ -418,7 +421,7 @@ function* everyMatch(source: string, text: string): Generator<RegExpExecArray> {
  */
 export function secretSites(text: string): number[] {
   const sites = [...everyMatch(PROVIDER_PATTERNS.source, text)].map((m) => m.index);
-  for (const m of everyMatch(URL_RULE.pattern.source, text)) if (!URL_RULE.accept || URL_RULE.accept(m[0])) sites.push(m.index);
+  for (const m of urlsWithPassword(text)) sites.push(m.index);
   for (const m of everyMatch(NAME_HINT.source, text)) if (boundName(text, m.index, m.index + m[0].length)) sites.push(m.index);
   sites.push(...hiddenSpots(text));
   return sites;
