@@ -56,6 +56,9 @@ const SITES = new RegExp(
   "g",
 );
 
+/** Whether the text holds one of the SITES (the query acts on nothing else). */
+const HAS_SITE = new RegExp(SITES.source);
+
 /** Where the query can match: the SITES and the escaped environment keys. */
 function sites(text: string): number[] {
   return [...[...text.matchAll(SITES)].map((m) => m.index), ...escapedEnvironmentKeys(text)];
@@ -284,7 +287,8 @@ export const verifySsl: Codemod = {
     { title: "ruff S501 request-with-no-cert-validation", url: "https://docs.astral.sh/ruff/rules/request-with-no-cert-validation/" },
   ],
   mayApply(text) {
-    return PREFILTER.test(text) || escapedEnvironmentKeys(text, true).length > 0;
+    // A name it reads only where nothing is assigned (`ctx.verify_mode == ssl.CERT_NONE`) is no site.
+    return (PREFILTER.test(text) && HAS_SITE.test(text)) || escapedEnvironmentKeys(text, true).length > 0;
   },
   // Its edits turn verification on and add `import ssl`: no other codemod's work.
   enables: [],

@@ -269,6 +269,15 @@ describe("verify-ssl's and init-exports' prefilters", () => {
     expect(verify.mayApply(source, "example.py")).toBe(false);
   });
 
+  it("verify-ssl keeps out names it only reads (no site: nothing assigned, no call it rewrites)", () => {
+    const source = "import ssl\nif ctx.check_hostname and ctx.verify_mode == ssl.CERT_NONE:\n    warn(ctx.cert_reqs)\n";
+    expect(finds(verify, source)).toBe(false);
+    expect(verify.sites!(source)).toEqual([]);
+    expect(verify.mayApply(source, "example.py")).toBe(false);
+    // The same names assigned are sites, and admitted.
+    expect(verify.mayApply("import ssl\nctx.check_hostname = False\n", "example.py")).toBe(true);
+  });
+
   const init = byId("init-exports");
   it("init-exports admits only an __init__.py of comments, whitespace and one docstring", () => {
     expect(init.mayApply("", "pkg/__init__.py")).toBe(true);
