@@ -188,7 +188,7 @@ describe("an invalid configuration in a batch fails its own repository only", ()
     const r = await cli(["fix", "--jobs", "1", "--write", "--format", "json", "--repos", "repos.txt"], ws);
     expect(r.code, r.stdout).toBe(2);
     const report = JSON.parse(r.stdout);
-    expect(report.summary).toMatchObject({ repos: 3, filesChanged: 2, filesFailed: 1 });
+    expect(report.summary).toMatchObject({ repos: 3, filesScanned: 2, filesChanged: 2, filesFailed: 1 });
     expect(report.files.map((f: { repo: string; path: string; status: string }) => [f.repo, f.path, f.status])).toEqual([
       ["a", "app.py", "changed"],
       ["b", "", "failed"],
@@ -207,7 +207,8 @@ describe("an invalid configuration in a batch fails its own repository only", ()
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/Failed:\n {2}b\/: .*b\/pyproject\.toml:3:\d+: invalid TOML/);
     expect(r.stdout).toMatch(/^b +0 +0 +1/m);
-    expect(r.stdout).toContain("2 changes in 2 files would change (3 scanned, 0 skipped, 1 failed, 3 repos)");
+    // The failed repository's entry is no file scanned.
+    expect(r.stdout).toContain("2 changes in 2 files would change (2 scanned, 0 skipped, 1 failed, 3 repos)");
   });
 
   it("one repository, or paths sharing one broken configuration, or --show-config: a usage error, nothing run", async () => {
@@ -242,7 +243,7 @@ describe("a batch whose configurations are all broken", () => {
     expect(text.code).toBe(2);
     expect(text.stdout).toMatch(/Failed:\n {2}b\/: .*unknown key 'exlude'/);
     expect(text.stdout).toContain("c/pyproject.toml: [tool.pyremedy] select must be a list");
-    expect(text.stdout).toContain("0 changes in 0 files would change (2 scanned, 0 skipped, 2 failed, 2 repos)");
+    expect(text.stdout).toContain("0 changes in 0 files would change (0 scanned, 0 skipped, 2 failed, 2 repos)");
     const out = path.join(ws, "report.json");
     const json = await cli(["fix", "--jobs", "1", "--write", "--format", "json", "--output", out, "--repos", "repos.txt"], ws);
     expect(json.code).toBe(2);

@@ -101,7 +101,8 @@ export function summarize(files: readonly FileReport[], codemodIds: readonly str
   }
   return {
     repos,
-    filesScanned: files.length,
+    // A repository that failed as a whole (its entry has no path) is no file scanned.
+    filesScanned: files.filter((f) => f.path !== "").length,
     filesChanged: files.filter((f) => f.status === "changed").length,
     filesSkipped: files.filter((f) => f.status === "skipped").length,
     filesFailed: files.filter((f) => f.status === "failed").length,
