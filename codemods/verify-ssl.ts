@@ -127,19 +127,33 @@ function replaceNode(node: Node, text: string): Edit {
   return { start: node.startIndex, end: node.endIndex, text };
 }
 
-/** `CERT_NONE` → `CERT_REQUIRED`, whether written as "CERT_NONE", ssl.CERT_NONE or an alias. */
-function certRequired(file: PythonFile, value: Node): Edit | "variable" | undefined {
+/** The ssl module's verify modes that keep verification on. */
+const VERIFYING_MODES = new Set(["CERT_REQUIRED", "CERT_OPTIONAL"]);
+
+/**
+ * What a `cert_reqs=` / `verify_mode =` value gets: the edit to `CERT_REQUIRED` ("CERT_NONE",
+ * ssl.CERT_NONE, or an alias of the module), why it is left as it is (`leave`, for a notice), or
+ * nothing when it does not switch verification off.
+ */
+function certRequired(file: PythonFile, value: Node): Edit | { readonly leave: string } | undefined {
   if (value.type === "string" && stringValue(value, file.text) === "CERT_NONE") {
     const raw = file.slice(value);
     return replaceNode(value, raw.replace("CERT_NONE", "CERT_REQUIRED"));
   }
+  if (!isName(value)) return undefined;
   const name = qualifiedName(file, value);
-  if (name === "ssl.CERT_NONE" && value.type === "attribute") {
-    return replaceNode(value.childForFieldName("attribute")!, "CERT_REQUIRED");
+  if (name === "ssl.CERT_NONE") {
+    if (value.type === "attribute") return replaceNode(value.childForFieldName("attribute")!, "CERT_REQUIRED");
+    return { leave: `${value.text} is ssl.CERT_NONE imported by name (CERT_REQUIRED is not imported); not changed` };
   }
-  if (name === "ssl.CERT_NONE") return "variable";
-  if (isName(value) && !name?.startsWith("ssl.")) return "variable";
-  return undefined;
+  if (name?.startsWith("ssl.")) return undefined;
+  // Not resolved through an import: `ssl = import_module("ssl")`, a parameter, a variable.
+  const last = value.type === "attribute" ? value.childForFieldName("attribute")!.text : value.text;
+  if (VERIFYING_MODES.has(last)) return undefined;
+  if (last === "CERT_NONE" && value.type === "attribute") {
+    return { leave: `${value.childForFieldName("object")!.text} is not bound by an import of ssl here; not changed` };
+  }
+  return { leave: `comes from a variable; check that it is never CERT_NONE` };
 }
 
 function keywordArgument(file: PythonFile, out: Collector, kwarg: Node, kw: string, value: Node): void {
@@ -147,7 +161,7 @@ function keywordArgument(file: PythonFile, out: Collector, kwarg: Node, kw: stri
   if (!call || call.type !== "call") return;
   if (kw === "cert_reqs") {
     const fix = certRequired(file, value);
-    if (fix === "variable") out.notice(kwarg, `cert_reqs=${file.slice(value)} is not a literal CERT_NONE; not changed`);
+    if (fix && "leave" in fix) out.notice(kwarg, `cert_reqs=${file.slice(value)}: ${fix.leave}`);
     else if (fix) out.change(kwarg, "Require a valid certificate (cert_reqs=CERT_REQUIRED)", [fix]);
     return;
   }
@@ -185,7 +199,7 @@ function attributeAssignment(file: PythonFile, out: Collector, assign: Node, att
     out.change(assign, "Re-enable hostname checking (.check_hostname = True)", [replaceNode(value, "True")]);
   } else if (attr === "verify_mode") {
     const fix = certRequired(file, value);
-    if (fix && fix !== "variable") out.change(assign, "Require a valid certificate (verify_mode = CERT_REQUIRED)", [fix]);
+    if (fix && !("leave" in fix)) out.change(assign, "Require a valid certificate (verify_mode = CERT_REQUIRED)", [fix]);
   } else if (attr === "_create_default_https_context") {
     const left = assign.childForFieldName("left");
     if (qualifiedName(file, left) !== "ssl._create_default_https_context") return;

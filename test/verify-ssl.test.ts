@@ -19,6 +19,26 @@ describe("verify-ssl", () => {
     expect(out.notices).toEqual([expect.objectContaining({ codemod: "verify-ssl", line: 7, message: expect.stringContaining("VERIFY_SSL") })]);
   });
 
+  it("cert_reqs: a verifying mode says nothing; CERT_NONE it cannot rewrite, and variables, get the true reason", () => {
+    const notices = (src: string) => {
+      const out = runOn(src, [verifySsl]);
+      expect(out.status).toBe("unchanged");
+      return out.notices.map((n) => n.message);
+    };
+    // `ssl` bound by a call (the standard library's tests do this): CERT_REQUIRED keeps verification on.
+    expect(notices('ssl = import_module("ssl")\nssl.wrap_socket(s, cert_reqs=ssl.CERT_REQUIRED)\nssl.wrap_socket(s, cert_reqs=ssl.CERT_OPTIONAL)\n')).toEqual([]);
+    expect(notices('ssl = import_module("ssl")\nssl.wrap_socket(s, cert_reqs=ssl.CERT_NONE)\n')).toEqual([
+      "cert_reqs=ssl.CERT_NONE: ssl is not bound by an import of ssl here; not changed",
+    ]);
+    expect(notices("from ssl import CERT_NONE, wrap_socket\nwrap_socket(s, cert_reqs=CERT_NONE)\n")).toEqual([
+      "cert_reqs=CERT_NONE: CERT_NONE is ssl.CERT_NONE imported by name (CERT_REQUIRED is not imported); not changed",
+    ]);
+    expect(notices("import ssl\ndef wrap(s, reqs):\n    return ssl.wrap_socket(s, cert_reqs=reqs)\n")).toEqual([
+      "cert_reqs=reqs: comes from a variable; check that it is never CERT_NONE",
+    ]);
+    expect(notices("import ssl\nssl.wrap_socket(s, cert_reqs=ssl.CERT_REQUIRED)\n")).toEqual([]);
+  });
+
   it("explains why an unverified context with arguments was left alone", () => {
     const out = runOn("import ssl\nctx = ssl._create_unverified_context(ssl.PROTOCOL_TLS_CLIENT)\n", [verifySsl]);
     expect(out.status).toBe("unchanged");
