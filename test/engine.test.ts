@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -73,6 +74,32 @@ describe("the pipeline", () => {
   it("skips files with syntax errors and leaves them alone", () => {
     const out = runOn("def f(:\n    pass\n", [fake("a", "pass", () => "return")]);
     expect(out).toMatchObject({ status: "skipped", reason: "syntax error at 1:7" });
+  });
+
+  it("skips a file nested deeper than CPython allows (201 open brackets) before parsing it, where python3 refuses it too", async () => {
+    const { verifySsl } = await import("../codemods/verify-ssl.js");
+    // `calls` calls around the request, inside a tuple: calls + 2 brackets open at the deepest.
+    const nested = (calls: number) =>
+      `import requests\n\nt = (1,\n    ${"f(".repeat(calls)}requests.get(u, verify=False)${")".repeat(calls)})\n`;
+    /** Where python3's compile() reports a syntax error ("line:column"), or "ok". */
+    const python = (src: string) =>
+      spawnSync("python3", ["-c", "import sys\ntry:\n    compile(sys.stdin.read(), 'x.py', 'exec'); print('ok')\nexcept SyntaxError as e:\n    print(f'{e.lineno}:{e.offset} {e.msg}')"], { input: src, encoding: "utf8" }).stdout.trim();
+    expect(python(nested(198))).toBe("ok");
+    expect(runOn(nested(198), [verifySsl]).status).toBe("changed");
+    const refused = python(nested(199));
+    expect(refused).toMatch(/^4:\d+ too many nested parentheses$/);
+    const started = performance.now();
+    expect(runOn(nested(199), [verifySsl])).toMatchObject({
+      status: "skipped",
+      reason: `syntax error at ${refused.split(" ")[0]} (too many nested parentheses: Python allows 200 open brackets)`,
+    });
+    // Brackets in strings and comments are no nesting.
+    const quoted = `import requests\nx = "${"(".repeat(300)}"  # ${"[".repeat(300)}\nrequests.get(u, verify=False)\n`;
+    expect(python(quoted)).toBe("ok");
+    expect(runOn(quoted, [verifySsl]).status).toBe("changed");
+    // 20,000 levels: refused at once (walking up such a tree took seconds per site, growing with the square of the depth).
+    expect(runOn(nested(20_000), [verifySsl]).status).toBe("skipped");
+    expect(performance.now() - started).toBeLessThan(60_000); // a hang guard only; the time is not the assertion
   });
 
   it("skips files over the size cap", async () => {

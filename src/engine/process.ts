@@ -10,6 +10,7 @@ import { hiddenDefinitions, includedRanges, type HiddenDefinition } from "../pyt
 import { countSyntaxErrors, firstSyntaxError, parsePython, reparsePython, type TextEdit, type Tree } from "../python/parser.js";
 import { declareHidden } from "../python/scope.js";
 import { codemods as registry } from "../../codemods/index.js";
+import { MAX_NESTED_BRACKETS, tooManyNestedBrackets } from "../python/scan.js";
 import { ignoreComments, lineSuppresses, mayHoldIgnores, unusedIgnores, usedKey, type IgnoreComment, type UnusedIgnore } from "../python/suppress.js";
 import { applyEdits, OverlapError, selectCompatible } from "./apply.js";
 import { decodeSource, encodeSource, loneCarriageReturn, type DecodedSource } from "./source.js";
@@ -222,6 +223,13 @@ function editedPlaces(edits: readonly TextEdit[]): number[] {
   });
 }
 
+/** 1-based line and column of `index`, as PythonFile.position counts them. */
+function positionIn(text: string, index: number): { line: number; column: number } {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < index; i = text.indexOf("\n", i + 1)) line++;
+  return { line, column: index - (text.lastIndexOf("\n", index - 1) + 1) + 1 };
+}
+
 function syntaxErrorReason(file: PythonFile): string | undefined {
   const err = firstSyntaxError(file.root);
   if (!err) return undefined;
@@ -280,6 +288,12 @@ export function processSource(bytes: Uint8Array, ctx: ProjectContext, options: P
   const prepared = prepare(bytes, ctx, options);
   if ("outcome" in prepared) return prepared.outcome;
   const { source, admitted, ignores } = prepared;
+  const tooDeep = tooManyNestedBrackets(source.text);
+  if (tooDeep !== undefined) {
+    const { line, column } = positionIn(source.text, tooDeep);
+    const reason = `syntax error at ${line}:${column} (too many nested parentheses: Python allows ${MAX_NESTED_BRACKETS} open brackets)`;
+    return admitted.length > 0 ? { status: "skipped", reason, ...none } : { status: "unchanged", ...none };
+  }
 
   // A partial parse where every codemod admitted says where it acts, and no `# pyremedy: ignore`
   // comment needs judging (those are read from the whole tree).

@@ -94,3 +94,33 @@ export function usualQuote(text: string): "'" | '"' {
 }
 
 export const isQuote = (c: number): boolean => c === 0x22 || c === 0x27;
+
+/** CPython's tokenizer refuses more brackets open at once than this ("too many nested parentheses"). */
+export const MAX_NESTED_BRACKETS = 200;
+
+/**
+ * Index of the first bracket that opens one level more than Python allows (MAX_NESTED_BRACKETS),
+ * read lexically (the insides of strings and comments are skipped), or undefined. Such a file is
+ * no Python, and its tree is deep enough that walking up from a node inside costs the square of
+ * the depth: it is refused before the parse. Where the scan is unsure (an f-string's fields) it
+ * counts too few, never too many.
+ */
+export function tooManyNestedBrackets(text: string): number | undefined {
+  let depth = 0;
+  BRACKET_SCAN.lastIndex = 0;
+  for (let m = BRACKET_SCAN.exec(text); m; m = BRACKET_SCAN.exec(text)) {
+    const i = m.index;
+    const c = text.charCodeAt(i);
+    if (c === 0x28 || c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_NESTED_BRACKETS) return i;
+    } else if (c === 0x29 || c === 0x5d || c === 0x7d) {
+      if (depth > 0) depth--;
+    } else if (c === HASH) BRACKET_SCAN.lastIndex = lineEnd(text, i);
+    else if (c === BACKSLASH) BRACKET_SCAN.lastIndex = i + 2;
+    else BRACKET_SCAN.lastIndex = Math.max(i + 1, stringEnd(text, i));
+  }
+  return undefined;
+}
+
+/** What tooManyNestedBrackets looks at: brackets, and what starts a comment, an escape or a string. */
+const BRACKET_SCAN = /[()[\]{}#\\"']/g;
