@@ -7,7 +7,7 @@ import type { Change, Codemod, Notice, ProjectContext } from "../codemod.js";
 import { PythonFile } from "../python/file.js";
 import { nodesByKeyword } from "../python/keywords.js";
 import { hiddenDefinitions, includedRanges, type HiddenDefinition } from "../python/outline.js";
-import { countSyntaxErrors, firstSyntaxError, parsePython, reparsePython, type TextEdit, type Tree } from "../python/parser.js";
+import { countSyntaxErrors, firstSyntaxError, parsePython, reparsePython, statementAt, type TextEdit, type Tree } from "../python/parser.js";
 import { declareHidden } from "../python/scope.js";
 import { codemods as registry } from "../../codemods/index.js";
 import { MAX_NESTED_BRACKETS, tooManyNestedBrackets } from "../python/scan.js";
@@ -93,10 +93,8 @@ function describeNode(node: Node): string {
 
 /** Lines whose comments may suppress a change: its own line and its statement's first line. */
 function suppressionLines(file: PythonFile, change: Change): number[] {
-  const index = file.lineStart(change.line) + change.column - 1;
-  let node: Node | null = file.root.descendantForIndex(index);
-  while (node && node.parent && node.parent.type !== "block" && node.parent.type !== "module") node = node.parent;
-  const first = node ? file.position(node.startIndex).line : change.line;
+  const statement = statementAt(file.root, file.lineStart(change.line) + change.column - 1);
+  const first = file.position(statement.startIndex).line;
   return first === change.line ? [change.line] : [change.line, first];
 }
 

@@ -123,11 +123,23 @@ export function query(source: string): Query {
   return q;
 }
 
-/** The statement (a child of a block or the module) that holds `node`. */
-function statementOf(node: Node): Node {
-  let n = node;
-  while (n.parent && n.parent.type !== "block" && n.parent.type !== "module") n = n.parent;
-  return n;
+/**
+ * The innermost statement (a child of a block or the module) that holds `index`, or `root` when
+ * none does. Found from the root down with a cursor: tree-sitter finds each `parent` from the
+ * root, so walking up from a node deep in an expression (a long `+` chain) costs the square of
+ * its depth.
+ */
+export function statementAt(root: Node, index: number): Node {
+  const cursor = root.walk();
+  try {
+    let statement = root;
+    for (let holder = cursor.nodeType; cursor.gotoFirstChildForIndex(index); holder = cursor.nodeType) {
+      if (holder === "block" || holder === "module") statement = cursor.currentNode;
+    }
+    return statement;
+  } finally {
+    cursor.delete();
+  }
 }
 
 /**
@@ -136,7 +148,7 @@ function statementOf(node: Node): Node {
  * it can act (Codemod.sites) runs its query there rather than over the whole tree.
  */
 export function matchesAround(q: Query, root: Node, sites: readonly number[]): QueryMatch[] {
-  const statements = [...new Map(sites.map((i) => statementOf(root.descendantForIndex(i) ?? root)).map((s) => [s.startIndex, s])).values()]
+  const statements = [...new Map(sites.map((i) => statementAt(root, i)).map((s) => [s.startIndex, s])).values()]
     .sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
   const matches: QueryMatch[] = [];
   let covered = -1;
