@@ -5,7 +5,7 @@ import type { Node } from "web-tree-sitter";
 import type { Change, Codemod, Edit, Notice, Safety } from "../src/codemod.js";
 import type { PythonFile } from "../src/python/file.js";
 import { addImport, importBindings, qualifiedName } from "../src/python/imports.js";
-import { removeArgument, removeStatement } from "../src/python/edits.js";
+import { emptyingRemovals, passInstead, removeArgument, removeStatement } from "../src/python/edits.js";
 import { matchesAround, query } from "../src/python/parser.js";
 import { isTestPath } from "../src/python/paths.js";
 import { stringValue, unescape } from "../src/python/strings.js";
@@ -110,11 +110,30 @@ function isName(node: Node): boolean {
 class Collector {
   readonly changes: Change[] = [];
   readonly notices: Notice[] = [];
+  /** The statements its changes remove, with the index of their change. */
+  private readonly removals: { stmt: Node; change: number }[] = [];
   constructor(private readonly file: PythonFile) {}
 
   change(at: Node, description: string, edits: Edit[], safety: Safety = "review", note = NOTE): void {
     const { line, column } = this.file.position(at.startIndex);
     this.changes.push({ codemod: ID, line, column, safety, description, note, edits });
+  }
+
+  /** Remove `stmt` as a change, or say why not (`notice`: what is not removed). */
+  remove(at: Node, stmt: Node, description: string, notice: string, safety: Safety = "review", note = NOTE): void {
+    const plan = removeStatement(this.file, stmt);
+    if (!plan.ok) return this.notice(at, `${notice} not removed: ${plan.reason}`);
+    this.removals.push({ stmt, change: this.changes.length });
+    this.change(at, description, plan.edits, safety, note);
+  }
+
+  /** The changes, where removals that would together empty a block leave `pass` in its last statement's place. */
+  result(): { changes: Change[]; notices: Notice[] } {
+    for (const k of emptyingRemovals(this.removals.map((r) => r.stmt))) {
+      const { stmt, change } = this.removals[k]!;
+      this.changes[change] = { ...this.changes[change]!, edits: [passInstead(stmt)] };
+    }
+    return { changes: this.changes, notices: this.notices };
   }
 
   notice(at: Node, message: string): void {
@@ -205,9 +224,7 @@ function attributeAssignment(file: PythonFile, out: Collector, assign: Node, att
     if (qualifiedName(file, left) !== "ssl._create_default_https_context") return;
     if (qualifiedName(file, value) !== "ssl._create_unverified_context") return;
     if (!stmt || stmt.type !== "expression_statement") return;
-    const plan = removeStatement(file, stmt);
-    if (plan.ok) out.change(assign, "Stop disabling verification for every HTTPS connection of the process", plan.edits);
-    else out.notice(assign, `global override not removed: ${plan.reason}`);
+    out.remove(assign, stmt, "Stop disabling verification for every HTTPS connection of the process", "global override");
   }
 }
 
@@ -242,9 +259,7 @@ function environmentAssignment(file: PythonFile, out: Collector, assign: Node, o
   if (!disables) return;
   const stmt = assign.parent;
   if (!stmt || stmt.type !== "expression_statement") return;
-  const plan = removeStatement(file, stmt);
-  if (plan.ok) out.change(assign, `Stop disabling verification through ${name}`, plan.edits);
-  else out.notice(assign, `${name} override not removed: ${plan.reason}`);
+  out.remove(assign, stmt, `Stop disabling verification through ${name}`, `${name} override`);
 }
 
 function call(file: PythonFile, out: Collector, callNode: Node, fname: string): void {
@@ -254,9 +269,7 @@ function call(file: PythonFile, out: Collector, callNode: Node, fname: string): 
     if (!name || !/(^|\.)urllib3\.disable_warnings$/.test(name)) return;
     const stmt = callNode.parent;
     if (!stmt || stmt.type !== "expression_statement" || stmt.namedChildCount !== 1) return;
-    const plan = removeStatement(file, stmt);
-    if (plan.ok) out.change(callNode, "Stop silencing urllib3's insecure-request warnings", plan.edits, "safe", "Only warnings change: an unverified request will warn again.");
-    else out.notice(callNode, `disable_warnings() not removed: ${plan.reason}`);
+    out.remove(callNode, stmt, "Stop silencing urllib3's insecure-request warnings", "disable_warnings()", "safe", "Only warnings change: an unverified request will warn again.");
     return;
   }
   if (name !== "ssl._create_unverified_context") return;
@@ -316,12 +329,13 @@ export const verifySsl: Codemod = {
       else if (cap("envassign")) environmentAssignment(file, out, cap("envassign")!, cap("envobj")!, cap("envkey")!, cap("envvalue")!);
       else if (cap("call")) call(file, out, cap("call")!, cap("fname")!.text);
     }
-    if (out.changes.length > 0 && isTestPath(file.relPath) && !ctx.includeTests) {
+    const { changes, notices } = out.result();
+    if (changes.length > 0 && isTestPath(file.relPath) && !ctx.includeTests) {
       // Tests disable verification on purpose (local servers with self-signed certificates).
-      const first = out.changes[0]!;
-      const message = `test file: ${out.changes.length} site(s) left as they are (use --include-tests to fix them too)`;
-      return { changes: [], notices: [...out.notices, { codemod: ID, line: first.line, column: first.column, message }] };
+      const first = changes[0]!;
+      const message = `test file: ${changes.length} site(s) left as they are (use --include-tests to fix them too)`;
+      return { changes: [], notices: [...notices, { codemod: ID, line: first.line, column: first.column, message }] };
     }
-    return { changes: out.changes, notices: out.notices };
+    return { changes, notices };
   },
 };

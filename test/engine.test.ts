@@ -175,6 +175,15 @@ describe("the pipeline", () => {
     expect(out).toMatchObject({ status: "failed", reason: expect.stringMatching(/fix refused: the result has a syntax error/) });
   });
 
+  it("refuses a fix that leaves a block with no statement, which tree-sitter parses without an error", () => {
+    const remover = fake("remover", "    x = 1\n", () => "");
+    const out = runOn("def f():\n    x = 1\n    x = 1\n\n\ny = 2\n", [remover]);
+    expect(out).toMatchObject({ status: "failed", reason: "fix refused: the result has a block with no statement (line 1)" });
+    // One removal of two is fine; a block that was empty before is not the fix's doing.
+    expect(runOn("def f():\n    x = 1\n    z = 2\n", [remover]).status).toBe("changed");
+    expect(runOn("def g():\n\nx = 1\ndef f():\n    x = 1\n    z = 2\n", [fake("remover", "    x = 1\n", () => "", { mayApply: () => true })]).status).toBe("changed");
+  });
+
   it("reports a crashing codemod as failed, with its reason", () => {
     const crash: Codemod = { ...fake("crash", "x", () => "y"), produce() { throw new Error("boom"); } };
     expect(runOn("x = 1\n", [crash])).toMatchObject({ status: "failed", reason: "crash crashed: boom" });

@@ -7,7 +7,7 @@ import type { Change, Codemod, Notice, ProjectContext } from "../codemod.js";
 import { PythonFile } from "../python/file.js";
 import { nodesByKeyword } from "../python/keywords.js";
 import { hiddenDefinitions, includedRanges, type HiddenDefinition } from "../python/outline.js";
-import { countSyntaxErrors, firstSyntaxError, parsePython, reparsePython, statementAt, type TextEdit, type Tree } from "../python/parser.js";
+import { countSyntaxErrors, emptyBlocks, firstSyntaxError, parsePython, reparsePython, statementAt, type TextEdit, type Tree } from "../python/parser.js";
 import { declareHidden } from "../python/scope.js";
 import { codemods as registry } from "../../codemods/index.js";
 import { MAX_NESTED_BRACKETS, tooManyNestedBrackets } from "../python/scan.js";
@@ -370,6 +370,9 @@ function fixpoint(
     // The definitions this pass's tree left out stay out while no codemod joins the next pass.
     const same = codemods.every((c) => ran.includes(c));
     const previous = { tree: file.tree, text: file.text, edits, ...(same ? { hidden: file.hidden } : {}) };
+    // A removed line may leave a block with no statement, which tree-sitter parses without an error.
+    const removesLines = edits.some((e) => /[\r\n]/.test(file.text.slice(e.start, e.end)));
+    const emptyBefore = removesLines ? emptyBlocks(file.root).length : 0;
     const parsed = options.freshReparse ? { tree: parsePython(text), hidden: [] } : parseFor(text, codemods, partial, previous);
     const reparsed = new PythonFile(ctx.relPath, text, parsed.tree, source.eol, parsed.hidden);
     replace(reparsed);
@@ -378,6 +381,10 @@ function fixpoint(
     applied.push(...accepted);
     if (countSyntaxErrors(file.root) > 0) {
       return failed(`fix refused: the result has a ${syntaxErrorReason(file)}`, notices);
+    }
+    const empty = removesLines ? emptyBlocks(file.root) : [];
+    if (empty.length > emptyBefore) {
+      return failed(`fix refused: the result has a block with no statement (line ${file.position(empty[0]!.startIndex).line})`, notices);
     }
     settled = deferred.length === 0;
     last = { text: startedFrom, accepted };

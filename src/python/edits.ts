@@ -37,10 +37,34 @@ export function removeStatement(file: PythonFile, stmt: Node): EditPlan {
   }
   const parent = stmt.parent;
   const siblings = (parent?.namedChildren ?? []).filter((n): n is Node => !!n && n.type !== "comment");
-  if (parent && parent.type === "block" && siblings.length === 1) {
-    return { ok: true, edits: [{ start: stmt.startIndex, end: stmt.endIndex, text: "pass" }] };
-  }
+  if (parent && parent.type === "block" && siblings.length === 1) return { ok: true, edits: [passInstead(stmt)] };
   return { ok: true, edits: [{ start: lineStart, end: endOfLine, text: "" }] };
+}
+
+/** The statement becomes `pass` (its block keeps a statement). */
+export function passInstead(stmt: Node): Edit {
+  return { start: stmt.startIndex, end: stmt.endIndex, text: "pass" };
+}
+
+/**
+ * Of statements removed together (each planned by removeStatement), the ones that must become
+ * `pass` instead (passInstead): the last of each block they would leave with no statement. Each
+ * removal alone keeps its block valid; two removals emptying one block together would not.
+ * Indices into `stmts`.
+ */
+export function emptyingRemovals(stmts: readonly Node[]): number[] {
+  const byBlock = new Map<number, { block: Node; removed: Set<number>; last: number }>();
+  stmts.forEach((stmt, i) => {
+    const block = stmt.parent;
+    if (!block || block.type !== "block") return;
+    const entry = byBlock.get(block.id) ?? { block, removed: new Set<number>(), last: i };
+    entry.removed.add(stmt.startIndex);
+    if (stmt.startIndex > stmts[entry.last]!.startIndex) entry.last = i;
+    byBlock.set(block.id, entry);
+  });
+  return [...byBlock.values()]
+    .filter(({ block, removed }) => block.namedChildren.every((n) => !n || n.type === "comment" || removed.has(n.startIndex)))
+    .map(({ last }) => last);
 }
 
 /** Remove one argument of an argument_list, with the comma that separates it. */

@@ -195,4 +195,12 @@ export function countSyntaxErrors(root: Node): number {
   return count;
 }
 
+/**
+ * The blocks with no statement: tree-sitter-python reads `def f():` with nothing under it as a
+ * function with an empty body, without an error; Python refuses it. (Comments are no statements.)
+ */
+export function emptyBlocks(root: Node): Node[] {
+  return query("(block) @block").captures(root).map((c) => c.node).filter((b) => !b.namedChildren.some((s) => s && s.type !== "comment"));
+}
+
 export type { Node, Tree };
