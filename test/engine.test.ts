@@ -102,6 +102,32 @@ describe("the pipeline", () => {
     expect(performance.now() - started).toBeLessThan(60_000); // a hang guard only; the time is not the assertion
   });
 
+  it("skips what tree-sitter-python parses but Python refuses: an unexpected indent, a dedent to no open level, a block with nothing under it", async () => {
+    const { verifySsl } = await import("../codemods/verify-ssl.js");
+    const fixable = 'requests.get(u, verify=False)\n';
+    const cases: [string, string][] = [
+      [`import requests\n    x = 1\n${fixable}`, "2:5 (unexpected indent)"],
+      [`import requests\nif x:\n    a = 1\n  b = 2\n${fixable}`, "4:3 (unindent does not match any outer indentation level)"],
+      [`import requests\ndef f():\n# a comment is no statement\n${fixable}`, "4:1 (expected an indented block)"],
+      [`import requests\n${fixable}for x in y:  # nothing follows\n`, "3:12 (expected an indented block)"],
+    ];
+    const python = (src: string) =>
+      spawnSync("python3", ["-c", "import sys\ntry:\n    compile(sys.stdin.read(), 'x.py', 'exec'); print('ok')\nexcept SyntaxError as e:\n    print(type(e).__name__, e.lineno)"], { input: src, encoding: "utf8" }).stdout.trim();
+    for (const [src, where] of cases) {
+      expect(python(src)).toBe(`IndentationError ${where.split(":")[0]}`);
+      expect(runOn(src, [verifySsl])).toMatchObject({ status: "skipped", reason: `syntax error at ${where}` });
+    }
+    // Continuation lines, brackets and strings are no indentation.
+    const valid = `import requests\nx = (1,\n        2)\ny = """\n    text\n"""\nz = 1 + \\\n      2\nif x:  # comment\n    pass\n${fixable}`;
+    expect(python(valid)).toBe("ok");
+    expect(runOn(valid, [verifySsl]).status).toBe("changed");
+  });
+
+  it("refuses a fix whose result Python would refuse for its indentation", () => {
+    const indenter = fake("indenter", "b = 2\n", () => "b = 2\n      c = 3\n");
+    expect(runOn("a = 1\nb = 2\n", [indenter])).toMatchObject({ status: "failed", reason: "fix refused: the result has an indentation error at line 3 (unexpected indent)" });
+  });
+
   it("finds a change's statement from the root down: the same statement walking up finds, without the square of the depth", async () => {
     const { parsePython, statementAt } = await import("../src/python/parser.js");
     const { fixtureCases } = await import("./helpers.js");
@@ -181,7 +207,8 @@ describe("the pipeline", () => {
     expect(out).toMatchObject({ status: "failed", reason: "fix refused: the result has a block with no statement (line 1)" });
     // One removal of two is fine; a block that was empty before is not the fix's doing.
     expect(runOn("def f():\n    x = 1\n    z = 2\n", [remover]).status).toBe("changed");
-    expect(runOn("def g():\n\nx = 1\ndef f():\n    x = 1\n    z = 2\n", [fake("remover", "    x = 1\n", () => "", { mayApply: () => true })]).status).toBe("changed");
+    // (Tabs: the lexical indentation check, which would skip this file first, cannot read them.)
+    expect(runOn("def g():\n\nx = 1\ndef f():\n\tx = 1\n\tz = 2\n", [fake("remover", "\tx = 1\n", () => "", { mayApply: () => true })]).status).toBe("changed");
   });
 
   it("reports a crashing codemod as failed, with its reason", () => {

@@ -6,7 +6,7 @@ import type { Node } from "web-tree-sitter";
 import type { Change, Codemod, Notice, ProjectContext } from "../codemod.js";
 import { PythonFile } from "../python/file.js";
 import { nodesByKeyword } from "../python/keywords.js";
-import { hiddenDefinitions, includedRanges, type HiddenDefinition } from "../python/outline.js";
+import { hiddenDefinitions, includedRanges, indentationProblem, type HiddenDefinition } from "../python/outline.js";
 import { countSyntaxErrors, emptyBlocks, firstSyntaxError, parsePython, reparsePython, statementAt, type TextEdit, type Tree } from "../python/parser.js";
 import { declareHidden } from "../python/scope.js";
 import { codemods as registry } from "../../codemods/index.js";
@@ -292,6 +292,13 @@ export function processSource(bytes: Uint8Array, ctx: ProjectContext, options: P
     const reason = `syntax error at ${line}:${column} (too many nested parentheses: Python allows ${MAX_NESTED_BRACKETS} open brackets)`;
     return admitted.length > 0 ? { status: "skipped", reason, ...none } : { status: "unchanged", ...none };
   }
+  // tree-sitter-python parses these without an error; Python refuses the file.
+  const indentation = indentationProblem(source.text);
+  if (indentation) {
+    const { line, column } = positionIn(source.text, indentation.index);
+    const reason = `syntax error at ${line}:${column} (${indentation.message})`;
+    return admitted.length > 0 ? { status: "skipped", reason, ...none } : { status: "unchanged", ...none };
+  }
 
   // A partial parse where every codemod admitted says where it acts, and no `# pyremedy: ignore`
   // comment needs judging (those are read from the whole tree).
@@ -385,6 +392,10 @@ function fixpoint(
     const empty = removesLines ? emptyBlocks(file.root) : [];
     if (empty.length > emptyBefore) {
       return failed(`fix refused: the result has a block with no statement (line ${file.position(empty[0]!.startIndex).line})`, notices);
+    }
+    const indentation = indentationProblem(text);
+    if (indentation) {
+      return failed(`fix refused: the result has an indentation error at line ${file.position(indentation.index).line} (${indentation.message})`, notices);
     }
     settled = deferred.length === 0;
     last = { text: startedFrom, accepted };

@@ -53,6 +53,8 @@ interface LogicalLine {
   readonly indent: number;
   /** Its last significant character (outside comments) is a colon: it opens a block. */
   readonly opensBlock: boolean;
+  /** Just after its last significant character (after the colon of a line opening a block). */
+  readonly end: number;
   /** `def`, `class`, `@` (a decorator), `import` (an import statement) or "" for anything else. */
   readonly kind: "def" | "class" | "@" | "import" | "";
   /** The name a `def` or `class` binds. */
@@ -74,8 +76,18 @@ const isWordOrStar = (c: number): boolean =>
 const SPECIAL = new Uint8Array(128);
 for (const c of "\n\r \t\f#\\\"'`()[]{}<,") SPECIAL[c.charCodeAt(0)] = 1;
 
+/** The last text outlined and its logical lines: processSource checks the indentation, then parseFor outlines the same text. */
+let memo: { text: string; lines: LogicalLine[] | undefined } | undefined;
+
 /** The logical lines of `text`, or undefined when it is not plainly well-formed (see above). */
 function logicalLines(text: string): LogicalLine[] | undefined {
+  if (memo?.text === text) return memo.lines;
+  const lines = scanLogicalLines(text);
+  memo = { text, lines };
+  return lines;
+}
+
+function scanLogicalLines(text: string): LogicalLine[] | undefined {
   const lines: LogicalLine[] = [];
   const n = text.length;
   let i = 0;
@@ -120,6 +132,7 @@ function logicalLines(text: string): LogicalLine[] | undefined {
     // To the end of the logical line.
     let depth = 0;
     let last = 0;
+    let end = 0;
     for (;;) {
       if (i >= n) {
         if (depth > 0) return undefined;
@@ -130,6 +143,7 @@ function logicalLines(text: string): LogicalLine[] | undefined {
         // A run of ordinary characters: only its last one matters.
         do c = text.charCodeAt(++i); while (i < n && (c >= 128 || SPECIAL[c] === 0));
         last = text.charCodeAt(i - 1);
+        end = i;
         continue;
       }
       if (c === NL || c === CR) {
@@ -155,9 +169,9 @@ function logicalLines(text: string): LogicalLine[] | undefined {
         continue;
       }
       if (c === 0x22 || c === 0x27) {
-        const { end, closed } = scanString(text, i);
-        if (!closed) return undefined;
-        i = end;
+        const string = scanString(text, i);
+        if (!string.closed) return undefined;
+        i = end = string.end;
         last = c;
         continue;
       }
@@ -168,30 +182,49 @@ function logicalLines(text: string): LogicalLine[] | undefined {
       } else if (c === 0x3c && text.charCodeAt(i + 1) === 0x3e) return undefined; // `<>`
       else if (c === 0x2c && exceptClause && depth === 0) return undefined; // `except X, e:`
       last = c;
-      i++;
+      end = ++i;
     }
-    lines.push({ lineStart, code, indent, opensBlock: last === 0x3a, kind, name });
+    lines.push({ lineStart, code, indent, opensBlock: last === 0x3a, end, kind, name });
   }
   return lines;
 }
 
+/** Where Python's indentation rules break, and CPython's words for it. */
+export interface IndentationProblem {
+  /** The first character of the logical line at fault (or the text's end). */
+  readonly index: number;
+  readonly message: "unexpected indent" | "expected an indented block" | "unindent does not match any outer indentation level";
+}
+
 /** Indentation as Python reads it: every block indented, every dedent back to an open level. */
-function wellIndented(lines: readonly LogicalLine[]): boolean {
+function indentationOf(lines: readonly LogicalLine[]): IndentationProblem | undefined {
   const levels = [0];
   let opens = false;
   for (const line of lines) {
     const top = levels[levels.length - 1]!;
     if (line.indent > top) {
-      if (!opens) return false;
+      if (!opens) return { index: line.code, message: "unexpected indent" };
       levels.push(line.indent);
     } else {
-      if (opens) return false;
+      if (opens) return { index: line.code, message: "expected an indented block" };
       while (line.indent < levels[levels.length - 1]!) levels.pop();
-      if (line.indent !== levels[levels.length - 1]) return false;
+      if (line.indent !== levels[levels.length - 1]) return { index: line.code, message: "unindent does not match any outer indentation level" };
     }
     opens = line.opensBlock;
   }
-  return !opens;
+  // At the end of the text, Python points just after the colon.
+  return opens ? { index: lines[lines.length - 1]!.end, message: "expected an indented block" } : undefined;
+}
+
+/**
+ * The indentation error Python would report in `text`, read lexically (tree-sitter-python parses
+ * an unexpected indent, a dedent to no open level and a block with nothing under it without an
+ * error). Undefined when there is none, and when the text is not plain enough to tell (tabs or
+ * form feeds in indentation, an unclosed bracket or string: see above).
+ */
+export function indentationProblem(text: string): IndentationProblem | undefined {
+  const lines = logicalLines(text);
+  return lines && indentationOf(lines);
 }
 
 /**
@@ -200,7 +233,7 @@ function wellIndented(lines: readonly LogicalLine[]): boolean {
  */
 export function hiddenDefinitions(text: string, sites: readonly number[]): HiddenDefinition[] | undefined {
   const lines = logicalLines(text);
-  if (!lines || !wellIndented(lines)) return undefined;
+  if (!lines || indentationOf(lines)) return undefined;
   const marks = [...sites].sort((a, b) => a - b);
   /** Index of the first of `sorted` at or after `at`. */
   const firstFrom = (sorted: readonly number[], at: number): number => {
