@@ -96,7 +96,10 @@ export function loadCorpus(options: CorpusOptions = {}): CorpusEntry[] {
   return entries;
 }
 
-export type ViolationKind = "crash" | "failed" | "no-reason" | "undecodable-output" | "encoding-changed" | "more-syntax-errors" | "line-endings" | "not-idempotent" | "undescribed" | "no-longer-compiles" | "write-mismatch" | "temp-left" | "shortcut-differs";
+export type ViolationKind = "crash" | "failed" | "no-reason" | "undecodable-output" | "encoding-changed" | "more-syntax-errors" | "line-endings" | "not-idempotent" | "undescribed" | "no-longer-compiles" | "skipped-but-compiles" | "write-mismatch" | "temp-left" | "shortcut-differs";
+
+/** Skip reasons pyremedy decides lexically, where tree-sitter-python sees no error: python3 must refuse such a file too. */
+const LEXICAL_SYNTAX_ERROR = /^syntax error at \d+:\d+ \((?:unexpected indent|unindent does not match any outer indentation level|expected an indented block|too many nested parentheses: .*)\)$/;
 
 export interface Violation {
   readonly kind: ViolationKind;
@@ -246,7 +249,7 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
   const skipReasons: Record<string, number> = {};
   const violations: Violation[] = [];
   let slowest = { ms: -1, caseNo: -1, entry: "", bytes: 0 };
-  const toCompile: { caseNo: number; entry: string; mutations: readonly string[]; input: Uint8Array; output: Uint8Array }[] = [];
+  const toCompile: { caseNo: number; entry: string; mutations: readonly string[]; input: Uint8Array; output?: Uint8Array }[] = [];
   let batch: { caseNo: number; entry: CorpusEntry; bytes: Uint8Array; mutations: readonly string[] }[] = [];
   let written = 0;
   let compiled = 0;
@@ -327,15 +330,20 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
     try {
       const files = toCompile.flatMap((c, i) => {
         const a = path.join(dir, `${i}-before.py`);
-        const b = path.join(dir, `${i}-after.py`);
         fs.writeFileSync(a, c.input);
+        if (!c.output) return [a];
+        const b = path.join(dir, `${i}-after.py`);
         fs.writeFileSync(b, c.output);
         return [a, b];
       });
       const result = compileAll(files);
       toCompile.forEach((c, i) => {
-        compiled++;
         const before = result.get(path.join(dir, `${i}-before.py`));
+        if (!c.output) {
+          if (before === null) violations.push({ kind: "skipped-but-compiles", detail: "python3 compiles a file skipped for a syntax error", caseNo: c.caseNo, entry: c.entry, mutations: c.mutations, saved: save(c.caseNo, c.entry, c.input) });
+          return;
+        }
+        compiled++;
         const after = result.get(path.join(dir, `${i}-after.py`));
         if (before === null && after !== null) {
           violations.push({ kind: "no-longer-compiles", detail: after ?? "", caseNo: c.caseNo, entry: c.entry, mutations: c.mutations, saved: save(c.caseNo, c.entry, c.input) });
@@ -382,6 +390,8 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
         finding = { kind: "crash", detail: `while judging: ${(err as Error).message}` };
       }
       if (out.status === "changed" && out.output) toCompile.push({ caseNo, entry: entry.name, mutations: applied, input: bytes, output: out.output });
+      // (No output: the input alone is compiled, and must not compile.)
+      if (out.status === "skipped" && LEXICAL_SYNTAX_ERROR.test(out.reason ?? "")) toCompile.push({ caseNo, entry: entry.name, mutations: applied, input: bytes });
     }
     if (finding) report(caseNo, entry, bytes, applied, finding);
     if (writeEvery > 0) {
