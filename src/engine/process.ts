@@ -228,6 +228,22 @@ function positionIn(text: string, index: number): { line: number; column: number
   return { line, column: index - (text.lastIndexOf("\n", index - 1) + 1) + 1 };
 }
 
+/**
+ * A syntax error Python reports where tree-sitter-python parses without one, found lexically
+ * before the parse (the reason), if any: too many brackets open at once (deep enough that walking
+ * the tree would cost the square of its depth), or broken indentation.
+ */
+function lexicalSyntaxError(text: string): string | undefined {
+  const at = (index: number, what: string): string => {
+    const { line, column } = positionIn(text, index);
+    return `syntax error at ${line}:${column} (${what})`;
+  };
+  const deep = tooManyNestedBrackets(text);
+  if (deep !== undefined) return at(deep, `too many nested parentheses: Python allows ${MAX_NESTED_BRACKETS} open brackets`);
+  const indentation = indentationProblem(text);
+  return indentation && at(indentation.index, indentation.message);
+}
+
 function syntaxErrorReason(file: PythonFile): string | undefined {
   const err = firstSyntaxError(file.root);
   if (!err) return undefined;
@@ -286,19 +302,8 @@ export function processSource(bytes: Uint8Array, ctx: ProjectContext, options: P
   const prepared = prepare(bytes, ctx, options);
   if ("outcome" in prepared) return prepared.outcome;
   const { source, admitted, ignores } = prepared;
-  const tooDeep = tooManyNestedBrackets(source.text);
-  if (tooDeep !== undefined) {
-    const { line, column } = positionIn(source.text, tooDeep);
-    const reason = `syntax error at ${line}:${column} (too many nested parentheses: Python allows ${MAX_NESTED_BRACKETS} open brackets)`;
-    return admitted.length > 0 ? { status: "skipped", reason, ...none } : { status: "unchanged", ...none };
-  }
-  // tree-sitter-python parses these without an error; Python refuses the file.
-  const indentation = indentationProblem(source.text);
-  if (indentation) {
-    const { line, column } = positionIn(source.text, indentation.index);
-    const reason = `syntax error at ${line}:${column} (${indentation.message})`;
-    return admitted.length > 0 ? { status: "skipped", reason, ...none } : { status: "unchanged", ...none };
-  }
+  const lexical = lexicalSyntaxError(source.text);
+  if (lexical) return admitted.length > 0 ? { status: "skipped", reason: lexical, ...none } : { status: "unchanged", ...none };
 
   // A partial parse where every codemod admitted says where it acts, and no `# pyremedy: ignore`
   // comment needs judging (those are read from the whole tree).
