@@ -317,8 +317,9 @@ export const verifySsl: Codemod = {
     // A name it reads only where nothing is assigned (`ctx.verify_mode == ssl.CERT_NONE`) is no site.
     return (PREFILTER.test(text) && HAS_SITE.test(text)) || escapedEnvironmentKeys(text, true).length > 0;
   },
-  // Its edits turn verification on and add `import ssl`: no other codemod's work.
-  enables: [],
+  // Its edits turn verification on and add `import ssl`. A statement it removes that was a
+  // handler's whole body leaves `pass` there: a swallowing handler, narrow-except's work.
+  enables: ["narrow-except"],
   sites,
   produce(file, ctx) {
     const out = new Collector(file);

@@ -123,6 +123,19 @@ describe("the pipeline", () => {
     expect(runOn(valid, [verifySsl]).status).toBe("changed");
   });
 
+  it("skips a byte order mark in code, as Python does, where a fix removing the lines before it would make it the file's BOM (fuzzer, seed 912 case 1923)", async () => {
+    const { verifySsl } = await import("../codemods/verify-ssl.js");
+    const python = (src: string) =>
+      spawnSync("python3", ["-c", "import sys\ntry:\n    compile(sys.stdin.buffer.read(), 'x.py', 'exec'); print('ok')\nexcept SyntaxError as e:\n    print(e.lineno, e.msg)"], { input: src, encoding: "utf8" }).stdout.trim();
+    const stray = 'os.environ["PYTHONHTTPSVERIFY"] = "0"\n\uFEFFimport os\n';
+    expect(python(stray)).toBe("2 invalid non-printable character U+FEFF");
+    expect(runOn(stray, [verifySsl])).toMatchObject({ status: "skipped", reason: "syntax error at 2:1 (invalid non-printable character U+FEFF)" });
+    // In a string or a comment it is only a character.
+    const quoted = 'import os\n# \uFEFF\nmark = "\uFEFF"\nos.environ["PYTHONHTTPSVERIFY"] = "0"\n';
+    expect(python(quoted)).toBe("ok");
+    expect(runOn(quoted, [verifySsl]).status).toBe("changed");
+  });
+
   it("refuses a fix whose result Python would refuse for its indentation", () => {
     const indenter = fake("indenter", "b = 2\n", () => "b = 2\n      c = 3\n");
     expect(runOn("a = 1\nb = 2\n", [indenter])).toMatchObject({ status: "failed", reason: "fix refused: the result has an indentation error at line 3 (unexpected indent)" });

@@ -10,7 +10,7 @@ import { hiddenDefinitions, includedRanges, indentationProblem, type HiddenDefin
 import { countSyntaxErrors, emptyBlocks, firstSyntaxError, parsePython, reparsePython, statementAt, type TextEdit, type Tree } from "../python/parser.js";
 import { declareHidden } from "../python/scope.js";
 import { codemods as registry } from "../../codemods/index.js";
-import { MAX_NESTED_BRACKETS, tooManyNestedBrackets } from "../python/scan.js";
+import { MAX_NESTED_BRACKETS, strayByteOrderMark, tooManyNestedBrackets } from "../python/scan.js";
 import { ignoreComments, lineSuppresses, mayHoldIgnores, unusedIgnores, usedKey, type IgnoreComment, type UnusedIgnore } from "../python/suppress.js";
 import { applyEdits, OverlapError, selectCompatible } from "./apply.js";
 import { decodeSource, encodeSource, loneCarriageReturn, type DecodedSource } from "./source.js";
@@ -231,7 +231,7 @@ function positionIn(text: string, index: number): { line: number; column: number
 /**
  * A syntax error Python reports where tree-sitter-python parses without one, found lexically
  * before the parse (the reason), if any: too many brackets open at once (deep enough that walking
- * the tree would cost the square of its depth), or broken indentation.
+ * the tree would cost the square of its depth), a byte order mark in code, or broken indentation.
  */
 function lexicalSyntaxError(text: string): string | undefined {
   const at = (index: number, what: string): string => {
@@ -240,6 +240,8 @@ function lexicalSyntaxError(text: string): string | undefined {
   };
   const deep = tooManyNestedBrackets(text);
   if (deep !== undefined) return at(deep, `too many nested parentheses: Python allows ${MAX_NESTED_BRACKETS} open brackets`);
+  const mark = strayByteOrderMark(text);
+  if (mark !== undefined) return at(mark, "invalid non-printable character U+FEFF");
   const indentation = indentationProblem(text);
   return indentation && at(indentation.index, indentation.message);
 }

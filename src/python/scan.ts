@@ -124,3 +124,25 @@ export function tooManyNestedBrackets(text: string): number | undefined {
 
 /** What tooManyNestedBrackets looks at: brackets, and what starts a comment, an escape or a string. */
 const BRACKET_SCAN = /[()[\]{}#\\"']/g;
+
+/**
+ * Index of the first U+FEFF (a byte order mark) in code, outside strings and comments, or
+ * undefined. Python refuses one there ("invalid non-printable character U+FEFF"); tree-sitter
+ * reads it as a space, and a fix that removes the lines before it would turn it into the file's BOM.
+ */
+export function strayByteOrderMark(text: string): number | undefined {
+  if (!text.includes("\uFEFF")) return undefined;
+  BOM_SCAN.lastIndex = 0;
+  for (let m = BOM_SCAN.exec(text); m; m = BOM_SCAN.exec(text)) {
+    const i = m.index;
+    const c = text.charCodeAt(i);
+    if (c === 0xfeff) return i;
+    if (c === HASH) BOM_SCAN.lastIndex = lineEnd(text, i);
+    else if (c === BACKSLASH) BOM_SCAN.lastIndex = i + 2;
+    else BOM_SCAN.lastIndex = Math.max(i + 1, stringEnd(text, i));
+  }
+  return undefined;
+}
+
+/** What strayByteOrderMark looks at: the mark, and what starts a comment, an escape or a string. */
+const BOM_SCAN = /[\uFEFF#\\"']/g;

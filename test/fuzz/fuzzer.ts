@@ -99,7 +99,7 @@ export function loadCorpus(options: CorpusOptions = {}): CorpusEntry[] {
 export type ViolationKind = "crash" | "failed" | "no-reason" | "undecodable-output" | "encoding-changed" | "more-syntax-errors" | "line-endings" | "not-idempotent" | "undescribed" | "no-longer-compiles" | "skipped-but-compiles" | "write-mismatch" | "temp-left" | "shortcut-differs";
 
 /** Skip reasons pyremedy decides lexically, where tree-sitter-python sees no error: python3 must refuse such a file too. */
-const LEXICAL_SYNTAX_ERROR = /^syntax error at \d+:\d+ \((?:unexpected indent|unindent does not match any outer indentation level|expected an indented block|too many nested parentheses: .*)\)$/;
+const LEXICAL_SYNTAX_ERROR = /^syntax error at \d+:\d+ \((?:unexpected indent|unindent does not match any outer indentation level|expected an indented block|too many nested parentheses: .*|invalid non-printable character U\+FEFF)\)$/;
 
 export interface Violation {
   readonly kind: ViolationKind;

@@ -87,6 +87,17 @@ describe("one codemod's change enabling another's (fuzzer, seed 3 case 3976: ref
     expect(out.after).not.toContain("PYTHONHTTPSVERIFY");
   });
 
+  it("with the real codemods: a handler's whole body verify-ssl removes leaves `pass` for narrow-except (fuzzer, seed 912 case 761)", () => {
+    const src = "import logging\nimport urllib3\n\nlogger = logging.getLogger(__name__)\n\ntry:\n    charge()\nexcept Exception:\n    urllib3.disable_warnings()\n";
+    const out = runOn(src, codemods);
+    expect(out.status, out.reason).toBe("changed");
+    expect(out.changes.map((c) => c.codemod).sort()).toEqual(["narrow-except", "verify-ssl"]);
+    expect(out.after).not.toContain("disable_warnings");
+    expect(out.after).not.toMatch(/except Exception:\n {4}pass/);
+    // Settled in one run: a second changes nothing.
+    expect(runOn(out.after!, codemods).status).toBe("unchanged");
+  });
+
   it("also when the enabled codemod changed something else in the same pass (fuzzer, seed 5 case 929)", () => {
     /** drop-override, and also `verify=False` → `verify=True` on the first pass. */
     const both: Codemod = {
