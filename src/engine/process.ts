@@ -6,7 +6,7 @@ import type { Node } from "web-tree-sitter";
 import type { Change, Codemod, Notice, ProjectContext } from "../codemod.js";
 import { PythonFile } from "../python/file.js";
 import { nodesByKeyword } from "../python/keywords.js";
-import { hiddenDefinitions, includedRanges, indentationProblem, type HiddenDefinition } from "../python/outline.js";
+import { hiddenDefinitions, includedRanges, indentationProblem, readsPlainly, type HiddenDefinition } from "../python/outline.js";
 import { countSyntaxErrors, emptyBlocks, firstSyntaxError, parsePython, reparsePython, statementAt, type TextEdit, type Tree } from "../python/parser.js";
 import { declareHidden } from "../python/scope.js";
 import { codemods as registry } from "../../codemods/index.js";
@@ -238,7 +238,8 @@ function lexicalSyntaxError(text: string): string | undefined {
     const { line, column } = positionIn(text, index);
     return `syntax error at ${line}:${column} (${what})`;
   };
-  const deep = tooManyNestedBrackets(text);
+  // The outline reads no text with too many (and reads the rest once, for all these checks and the parse).
+  const deep = readsPlainly(text) ? undefined : tooManyNestedBrackets(text);
   if (deep !== undefined) return at(deep, `too many nested parentheses: Python allows ${MAX_NESTED_BRACKETS} open brackets`);
   const mark = strayByteOrderMark(text);
   if (mark !== undefined) return at(mark, "invalid non-printable character U+FEFF");

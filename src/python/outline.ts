@@ -17,15 +17,15 @@
  * at what follows it).
  *
  * Whenever the text is not plainly well-formed Python 3 the answer is undefined and the whole
- * file is parsed: an unclosed string or bracket, a backslash that continues nothing, tabs or form
- * feeds in indentation, an unexpected indent or a dedent to no enclosing level, a block missing
- * after a colon, decorators on no definition, and what Python 2 or a merge conflict leaves (a
+ * file is parsed: an unclosed string or bracket, more brackets open at once than Python allows
+ * (MAX_NESTED_BRACKETS), a backslash that continues nothing, tabs or form feeds in indentation,
+ * an unexpected indent or a dedent to no enclosing level, a block missing after a colon, decorators on no definition, and what Python 2 or a merge conflict leaves (a
  * print or exec statement, `except X, e`, backticks, `<>`, lines opening with `<`, `>` or `=`).
  * A syntax error that shows only to a parser (`x = = 1`) in a definition left out goes
  * unnoticed: such a file may be fixed where a whole parse would have skipped it. The fix itself
  * only touches what was parsed, and the engine's safety net checks that.
  */
-import { scanString } from "./scan.js";
+import { MAX_NESTED_BRACKETS, scanString } from "./scan.js";
 
 /** A definition left out of the parse. */
 export interface HiddenDefinition {
@@ -176,8 +176,9 @@ function scanLogicalLines(text: string): LogicalLine[] | undefined {
         continue;
       }
       if (c === 0x60) return undefined; // a backtick: Python 2's repr
-      if (c === 0x28 || c === 0x5b || c === 0x7b) depth++;
-      else if (c === 0x29 || c === 0x5d || c === 0x7d) {
+      if (c === 0x28 || c === 0x5b || c === 0x7b) {
+        if (++depth > MAX_NESTED_BRACKETS) return undefined;
+      } else if (c === 0x29 || c === 0x5d || c === 0x7d) {
         if (--depth < 0) return undefined;
       } else if (c === 0x3c && text.charCodeAt(i + 1) === 0x3e) return undefined; // `<>`
       else if (c === 0x2c && exceptClause && depth === 0) return undefined; // `except X, e:`
@@ -191,7 +192,7 @@ function scanLogicalLines(text: string): LogicalLine[] | undefined {
 
 /** Where Python's indentation rules break, and CPython's words for it. */
 export interface IndentationProblem {
-  /** The first character of the logical line at fault (or the text's end). */
+  /** The first character of the logical line at fault (at the end of the text: just after the last line's colon). */
   readonly index: number;
   readonly message: "unexpected indent" | "expected an indented block" | "unindent does not match any outer indentation level";
 }
@@ -225,6 +226,11 @@ function indentationOf(lines: readonly LogicalLine[]): IndentationProblem | unde
 export function indentationProblem(text: string): IndentationProblem | undefined {
   const lines = logicalLines(text);
   return lines && indentationOf(lines);
+}
+
+/** Whether the outline can read `text` (see above): then it has no more brackets open at once than Python allows. */
+export function readsPlainly(text: string): boolean {
+  return logicalLines(text) !== undefined;
 }
 
 /**

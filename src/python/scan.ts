@@ -107,19 +107,11 @@ export const MAX_NESTED_BRACKETS = 200;
  */
 export function tooManyNestedBrackets(text: string): number | undefined {
   let depth = 0;
-  BRACKET_SCAN.lastIndex = 0;
-  for (let m = BRACKET_SCAN.exec(text); m; m = BRACKET_SCAN.exec(text)) {
-    const i = m.index;
-    const c = text.charCodeAt(i);
-    if (c === 0x28 || c === 0x5b || c === 0x7b) {
-      if (++depth > MAX_NESTED_BRACKETS) return i;
-    } else if (c === 0x29 || c === 0x5d || c === 0x7d) {
-      if (depth > 0) depth--;
-    } else if (c === HASH) BRACKET_SCAN.lastIndex = lineEnd(text, i);
-    else if (c === BACKSLASH) BRACKET_SCAN.lastIndex = i + 2;
-    else BRACKET_SCAN.lastIndex = Math.max(i + 1, stringEnd(text, i));
-  }
-  return undefined;
+  return firstInCode(text, BRACKET_SCAN, (c) => {
+    if (c === 0x28 || c === 0x5b || c === 0x7b) return ++depth > MAX_NESTED_BRACKETS;
+    if (depth > 0) depth--;
+    return false;
+  });
 }
 
 /** What tooManyNestedBrackets looks at: brackets, and what starts a comment, an escape or a string. */
@@ -131,18 +123,27 @@ const BRACKET_SCAN = /[()[\]{}#\\"']/g;
  * reads it as a space, and a fix that removes the lines before it would turn it into the file's BOM.
  */
 export function strayByteOrderMark(text: string): number | undefined {
-  if (!text.includes("\uFEFF")) return undefined;
-  BOM_SCAN.lastIndex = 0;
-  for (let m = BOM_SCAN.exec(text); m; m = BOM_SCAN.exec(text)) {
-    const i = m.index;
-    const c = text.charCodeAt(i);
-    if (c === 0xfeff) return i;
-    if (c === HASH) BOM_SCAN.lastIndex = lineEnd(text, i);
-    else if (c === BACKSLASH) BOM_SCAN.lastIndex = i + 2;
-    else BOM_SCAN.lastIndex = Math.max(i + 1, stringEnd(text, i));
-  }
-  return undefined;
+  return text.includes("\uFEFF") ? firstInCode(text, BOM_SCAN, () => true) : undefined;
 }
 
 /** What strayByteOrderMark looks at: the mark, and what starts a comment, an escape or a string. */
 const BOM_SCAN = /[\uFEFF#\\"']/g;
+
+/**
+ * The index of the first character `pattern` finds in code (outside strings and comments) that
+ * `found` accepts (it is given the character's code), or undefined. `pattern` is global and also
+ * matches `#`, backslashes and quotes, which this skips over: a comment to its line's end, an
+ * escape with the character after it, a string literal whole.
+ */
+function firstInCode(text: string, pattern: RegExp, found: (c: number) => boolean): number | undefined {
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+    const i = m.index;
+    const c = text.charCodeAt(i);
+    if (c === HASH) pattern.lastIndex = lineEnd(text, i);
+    else if (c === BACKSLASH) pattern.lastIndex = i + 2;
+    else if (c === 0x22 || c === 0x27) pattern.lastIndex = Math.max(i + 1, stringEnd(text, i));
+    else if (found(c)) return i;
+  }
+  return undefined;
+}
